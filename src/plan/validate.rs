@@ -1,0 +1,514 @@
+//! Semantic checks of a plan, after it parsed: ids unique and well-formed, every target,
+//! metric, phase, alert rule and kill switch it names exists, weights make sense for their
+//! mode, thresholds are ordered the way `better` says, sign-off gates are well-formed.
+//! Each problem names the field path; the loader turns that into `file:line:col`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::Plan;
+use super::condition::{Operand, Selector, Tier};
+use super::model::{Better, FlagValue, Gate, Mode, Profile, TierAction, flag_matches};
+use super::path::FieldPath;
+
+/// One thing wrong with a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where.
+    pub path: FieldPath,
+    /// What is wrong.
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+impl Problem {
+    fn new(path: FieldPath, message: impl Into<String>) -> Problem {
+        Problem {
+            path,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    fn hint(mut self, hint: impl Into<String>) -> Problem {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// Whether a selector reads a higher number as worse, given the metric's direction.
+#[must_use]
+pub fn higher_is_worse(operand: &Operand, better: Option<Better>) -> bool {
+    match operand {
+        Operand::Metric {
+            selector: Selector::Degradation | Selector::Drop,
+            ..
+        }
+        | Operand::Alerts(_) => true,
+        Operand::Metric { .. } => better != Some(Better::Higher),
+        Operand::JudgeScore => false,
+    }
+}
+
+struct Checker<'a> {
+    plan: &'a Plan,
+    profile: &'a Profile,
+    problems: Vec<Problem>,
+}
+
+/// Every semantic problem of a plan, in document order.
+#[must_use]
+pub fn check(plan: &Plan) -> Vec<Problem> {
+    let mut c = Checker {
+        plan,
+        profile: plan.profile(),
+        problems: Vec::new(),
+    };
+    c.rollout();
+    c.metrics();
+    c.departments();
+    c.phases();
+    c.alerts();
+    c.kill_switches();
+    c.flag_types();
+    c.problems
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+}
+
+impl Checker<'_> {
+    fn push(&mut self, p: Problem) {
+        self.problems.push(p);
+    }
+
+    fn id(&mut self, path: FieldPath, id: &str, seen: &mut BTreeSet<String>, what: &str) {
+        if !valid_id(id) {
+            self.push(
+                Problem::new(path.clone(), format!("{what} id `{id}` is not a valid id"))
+                    .hint("use letters, digits, `_` and `-`"),
+            );
+        }
+        if !seen.insert(id.to_owned()) {
+            self.push(
+                Problem::new(path, format!("duplicate {what} id `{id}`"))
+                    .hint(format!("each {what} needs its own id")),
+            );
+        }
+    }
+
+    fn rollout(&mut self) {
+        let r = &self.profile.rollout;
+        if !valid_id(&r.id) {
+            self.push(
+                Problem::new(
+                    FieldPath::root().key("rollout").key("id"),
+                    format!("`{}` is not a valid id", r.id),
+                )
+                .hint("use letters, digits, `_` and `-`"),
+            );
+        }
+        let j = &self.profile.judge;
+        let path = FieldPath::root().key("judge");
+        if !(0.0..=100.0).contains(&j.marginal)
+            || !(0.0..=100.0).contains(&j.pass)
+            || j.marginal > j.pass
+        {
+            self.push(Problem::new(
+                path.key("pass"),
+                "judge scores need 0 <= marginal <= pass <= 100",
+            ));
+        }
+        if !(j.alpha > 0.0 && j.alpha < 1.0) {
+            self.push(
+                Problem::new(
+                    path.key("alpha"),
+                    format!("alpha {} is outside (0, 1)", j.alpha),
+                )
+                .hint("0.05 is usual"),
+            );
+        }
+        if j.min_intervals < 2 || j.min_intervals > j.intervals {
+            self.push(Problem::new(
+                path.key("min_intervals"),
+                "min_intervals must be at least 2 and at most intervals",
+            ));
+        }
+    }
+
+    fn metrics(&mut self) {
+        for (id, m) in &self.profile.metrics {
+            let path = FieldPath::root().key("metrics").key(id);
+            if !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || id.is_empty() {
+                self.push(Problem::new(
+                    path.clone(),
+                    format!("metric id `{id}` may only use letters, digits and `_`"),
+                ));
+            }
+            if let Some(q) = &m.prometheus {
+                let mut rest = q.as_str();
+                while let Some(start) = rest.find("{{") {
+                    let Some(end) = rest[start..].find("}}") else {
+                        break;
+                    };
+                    let name = rest[start + 2..start + end].trim();
+                    if !matches!(name, "cohort" | "department" | "variant") {
+                        self.push(
+                            Problem::new(
+                                path.key("prometheus"),
+                                format!("unknown placeholder `{{{{{name}}}}}`"),
+                            )
+                            .hint("use {{cohort}}, {{department}} or {{variant}}"),
+                        );
+                    }
+                    rest = &rest[start + end + 2..];
+                }
+            }
+        }
+    }
+
+    fn departments(&mut self) {
+        let mut seen = BTreeSet::new();
+        for (d, dept) in self.profile.departments.iter().enumerate() {
+            let path = FieldPath::root().key("departments").index(d);
+            self.id(path.key("id"), &dept.id, &mut seen, "department");
+            if dept.cohorts.is_empty() {
+                self.push(Problem::new(
+                    path.key("cohorts"),
+                    format!("department `{}` has no cohorts", dept.id),
+                ));
+            }
+            let mut cohorts = BTreeSet::new();
+            for (i, c) in dept.cohorts.iter().enumerate() {
+                let cpath = path.key("cohorts").index(i);
+                self.id(cpath.key("id"), &c.id, &mut cohorts, "cohort");
+                if let Some(phase) = &c.excluded_until
+                    && !self.profile.phases.iter().any(|p| &p.id == phase)
+                {
+                    self.push(
+                        Problem::new(cpath.key("excluded_until"), format!("no phase `{phase}`"))
+                            .hint(self.phase_names()),
+                    );
+                }
+            }
+        }
+    }
+
+    fn phase_names(&self) -> String {
+        let names: Vec<_> = self.profile.phases.iter().map(|p| p.id.as_str()).collect();
+        format!("phases: {}", names.join(", "))
+    }
+
+    fn phases(&mut self) {
+        if self.profile.phases.is_empty() {
+            self.push(Problem::new(
+                FieldPath::root().key("phases"),
+                "the plan has no phases",
+            ));
+        }
+        let mut phase_ids = BTreeSet::new();
+        let mut gate_ids = BTreeSet::new();
+        for (p, phase) in self.profile.phases.iter().enumerate() {
+            let path = FieldPath::root().key("phases").index(p);
+            self.id(path.key("id"), &phase.id, &mut phase_ids, "phase");
+            if phase.steps.is_empty() {
+                self.push(Problem::new(
+                    path.key("steps"),
+                    format!("phase `{}` has no steps", phase.id),
+                ));
+            }
+            let mut step_ids = BTreeSet::new();
+            for (s, step) in phase.steps.iter().enumerate() {
+                let spath = path.key("steps").index(s);
+                self.id(spath.key("id"), &step.id, &mut step_ids, "step");
+                for (i, setting) in step.set.iter().enumerate() {
+                    let set_path = spath.key("set").index(i);
+                    if let Err(e) = self.plan.resolve(&setting.target) {
+                        self.push(
+                            Problem::new(set_path.key("target"), e)
+                                .hint("write `*`, a department id, or `department/cohort`"),
+                        );
+                    }
+                    match (setting.mode, setting.weight) {
+                        (Mode::Canary, None) => self.push(
+                            Problem::new(set_path.key("weight"), "a canary needs a weight")
+                                .hint("add weight = \"10%\""),
+                        ),
+                        (Mode::Canary, Some(_)) | (_, None) => {}
+                        (mode, Some(_)) => self.push(
+                            Problem::new(
+                                set_path.key("weight"),
+                                format!("a weight only applies to canary, not {}", mode.name()),
+                            )
+                            .hint(format!(
+                                "{} implies {}",
+                                mode.name(),
+                                mode.implied_weight()
+                            )),
+                        ),
+                    }
+                }
+                for rule in step.alert_modes.keys() {
+                    if self.plan.alert_index(rule).is_none() {
+                        self.push(Problem::new(
+                            spath.key("alert_modes").key(rule),
+                            format!("no alert rule `{rule}`"),
+                        ));
+                    }
+                }
+                for (g, gate) in step.gates.iter().enumerate() {
+                    self.gate(&spath.key("gates").index(g), gate, &mut gate_ids);
+                }
+            }
+            for (g, gate) in phase.gates.iter().enumerate() {
+                self.gate(&path.key("gates").index(g), gate, &mut gate_ids);
+            }
+        }
+    }
+
+    fn gate(&mut self, path: &FieldPath, gate: &Gate, seen: &mut BTreeSet<String>) {
+        self.id(path.key("id"), &gate.id, seen, "gate");
+        match (&gate.when, &gate.signoff) {
+            (None, None) => self.push(
+                Problem::new(path.clone(), format!("gate `{}` checks nothing", gate.id))
+                    .hint("give it `when = \"…\"` or `signoff = \"role\"`"),
+            ),
+            (Some(_), Some(_)) => self.push(
+                Problem::new(
+                    path.key("signoff"),
+                    format!("gate `{}` has both `when` and `signoff`", gate.id),
+                )
+                .hint("split it into two gates"),
+            ),
+            (Some(when), None) => self.operand(path.key("when"), &when.operand),
+            (None, Some(_)) => {}
+        }
+        if gate.consecutive == 0 {
+            self.push(Problem::new(
+                path.key("consecutive"),
+                "consecutive must be at least 1",
+            ));
+        }
+        if let Some(scope) = &gate.scope
+            && let Err(e) = self.plan.resolve(scope)
+        {
+            self.push(Problem::new(path.key("scope"), e));
+        }
+    }
+
+    fn operand(&mut self, path: FieldPath, operand: &Operand) {
+        let Operand::Metric { metric, selector } = operand else {
+            return;
+        };
+        match self.profile.metrics.get(metric) {
+            None => {
+                let known: Vec<_> = self.profile.metrics.keys().map(String::as_str).collect();
+                self.push(
+                    Problem::new(path, format!("`{metric}` is not a declared metric")).hint(
+                        format!(
+                            "declare [metrics.{metric}] or use one of: {}",
+                            known.join(", ")
+                        ),
+                    ),
+                );
+            }
+            Some(m) if !m.compare && *selector != Selector::Enhanced => {
+                self.push(Problem::new(path, format!("`{metric}` has one value (compare = false), so `{operand}` means nothing")).hint(format!("write just `{metric}`")));
+            }
+            Some(_) => {}
+        }
+    }
+
+    fn alerts(&mut self) {
+        let mut seen = BTreeSet::new();
+        for (a, rule) in self.profile.alerts.iter().enumerate() {
+            let path = FieldPath::root().key("alerts").index(a);
+            self.id(path.key("id"), &rule.id, &mut seen, "alert rule");
+            self.operand(path.key("when"), &rule.when);
+            if rule.for_evaluations == 0 {
+                self.push(Problem::new(
+                    path.key("for"),
+                    "`for` must be at least 1 evaluation",
+                ));
+            }
+            let better = rule
+                .when
+                .metric()
+                .and_then(|m| self.profile.metrics.get(m))
+                .map(|m| m.better);
+            let worse_up = higher_is_worse(&rule.when, better);
+            let set: Vec<(Tier, f64)> = Tier::ALL
+                .iter()
+                .filter_map(|t| rule.thresholds.get(*t).map(|v| (*t, *v)))
+                .collect();
+            if set.is_empty() {
+                self.push(
+                    Problem::new(
+                        path.key("thresholds"),
+                        format!("alert rule `{}` has no thresholds", rule.id),
+                    )
+                    .hint("set at least one of info, warning, critical"),
+                );
+            }
+            for pair in set.windows(2) {
+                let ((lo_t, lo), (hi_t, hi)) = (pair[0], pair[1]);
+                let ordered = if worse_up { lo < hi } else { lo > hi };
+                if !ordered {
+                    let (word, why) = if worse_up {
+                        ("above", "higher is worse")
+                    } else {
+                        ("below", "lower is worse")
+                    };
+                    self.push(
+                        Problem::new(
+                            path.key("thresholds").key(hi_t.name()),
+                            format!(
+                                "{} threshold {hi} must be {word} the {} threshold {lo}",
+                                hi_t.name(),
+                                lo_t.name()
+                            ),
+                        )
+                        .hint(format!("for `{}` {why}", rule.when)),
+                    );
+                }
+            }
+            for tier in Tier::ALL {
+                let Some(action) = rule.actions.get(tier) else {
+                    continue;
+                };
+                let apath = path.key("actions").key(tier.name());
+                if rule.thresholds.get(tier).is_none() {
+                    self.push(Problem::new(
+                        apath.clone(),
+                        format!(
+                            "an action for {} but no {} threshold",
+                            tier.name(),
+                            tier.name()
+                        ),
+                    ));
+                }
+                if let TierAction::Kill(Some(switch)) = action
+                    && self.plan.kill_switch(switch).is_none()
+                {
+                    self.push(
+                        Problem::new(apath, format!("kill switch `{switch}` is never defined"))
+                            .hint(self.switch_names()),
+                    );
+                }
+            }
+        }
+    }
+
+    fn switch_names(&self) -> String {
+        let names: Vec<_> = self
+            .profile
+            .kill_switches
+            .iter()
+            .map(|k| k.id.as_str())
+            .collect();
+        if names.is_empty() {
+            "define it under [[kill_switches]]".into()
+        } else {
+            format!("kill switches: {}", names.join(", "))
+        }
+    }
+
+    fn kill_switches(&mut self) {
+        let flags = self.all_flags();
+        let mut seen = BTreeSet::new();
+        for (k, switch) in self.profile.kill_switches.iter().enumerate() {
+            let path = FieldPath::root().key("kill_switches").index(k);
+            self.id(path.key("id"), &switch.id, &mut seen, "kill switch");
+            if switch.id == "all" {
+                self.push(Problem::new(
+                    path.key("id"),
+                    "`all` is reserved for the global kill switch",
+                ));
+            }
+            for (i, pattern) in switch.flags_off.iter().enumerate() {
+                if !flags.keys().any(|f| flag_matches(pattern, f)) {
+                    self.push(
+                        Problem::new(
+                            path.key("flags_off").index(i),
+                            format!("`{pattern}` matches no flag of the plan"),
+                        )
+                        .hint("declare the flag under [flags] or in a step"),
+                    );
+                }
+            }
+            for (i, target) in switch.rollback.iter().enumerate() {
+                if let Err(e) = self.plan.resolve(target) {
+                    self.push(Problem::new(path.key("rollback").index(i), e));
+                }
+            }
+        }
+    }
+
+    fn all_flags(&self) -> BTreeMap<String, (FieldPath, FlagValue)> {
+        let mut flags = BTreeMap::new();
+        for (name, v) in &self.profile.flags {
+            flags
+                .entry(name.clone())
+                .or_insert((FieldPath::root().key("flags").key(name), v.clone()));
+        }
+        for (p, phase) in self.profile.phases.iter().enumerate() {
+            for (s, step) in phase.steps.iter().enumerate() {
+                let spath = FieldPath::root()
+                    .key("phases")
+                    .index(p)
+                    .key("steps")
+                    .index(s);
+                for (name, v) in &step.flags {
+                    flags
+                        .entry(name.clone())
+                        .or_insert((spath.key("flags").key(name), v.clone()));
+                }
+                for (i, setting) in step.set.iter().enumerate() {
+                    for (name, v) in &setting.flags {
+                        flags.entry(name.clone()).or_insert((
+                            spath.key("set").index(i).key("flags").key(name),
+                            v.clone(),
+                        ));
+                    }
+                }
+            }
+        }
+        flags
+    }
+
+    fn flag_types(&mut self) {
+        let first = self.all_flags();
+        let kind = |v: &FlagValue| std::mem::discriminant(v);
+        let check = |path: FieldPath, name: &String, v: &FlagValue, problems: &mut Vec<Problem>| {
+            if let Some((first_path, first_v)) = first.get(name)
+                && kind(first_v) != kind(v)
+            {
+                problems.push(
+                    Problem::new(
+                        path,
+                        format!("flag `{name}` is {v} here but {first_v} at {first_path}"),
+                    )
+                    .hint("a flag keeps one type"),
+                );
+            }
+        };
+        let mut problems = Vec::new();
+        for (p, phase) in self.profile.phases.iter().enumerate() {
+            for (s, step) in phase.steps.iter().enumerate() {
+                let spath = FieldPath::root()
+                    .key("phases")
+                    .index(p)
+                    .key("steps")
+                    .index(s);
+                for (name, v) in &step.flags {
+                    check(spath.key("flags").key(name), name, v, &mut problems);
+                }
+            }
+        }
+        self.problems.extend(problems);
+    }
+}
