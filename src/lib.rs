@@ -3,6 +3,7 @@
 //! sticky [`assign`]ment — and the durable [`journal`]; the binary adds the command line.
 
 pub mod assign;
+pub mod engine;
 pub mod judge;
 pub mod metrics;
 pub mod plan;

@@ -1,0 +1,340 @@
+//! What operators (and enforced rules) ask the engine to do, who asks, and why it may say no.
+//! [`Action::parse`] reads the text form used by the command line and the dashboard's `:`
+//! prompt: `advance`, `pause`, `resume [TARGET]`, `rollback TARGET`, `kill [SWITCH]`,
+//! `approve GATE`, `set-weight COHORT PCT`, `ack ALERT`, `note TEXT`.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::gates::GateReport;
+use crate::plan::Weight;
+use crate::time::Timestamp;
+
+/// What a token allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reads only.
+    Viewer,
+    /// Advances, pauses, resumes, rolls back, kills, acknowledges, notes.
+    Operator,
+    /// Also approves sign-offs and sets weights.
+    Admin,
+    /// The engine itself and enforced alert rules.
+    System,
+}
+
+impl Role {
+    /// The role's name.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Operator => "operator",
+            Role::Admin => "admin",
+            Role::System => "system",
+        }
+    }
+}
+
+/// Who asks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// Name from the token, `rule:<id>` for an alert rule, `engine` for the schedule.
+    pub name: String,
+    /// What they may do.
+    pub role: Role,
+}
+
+impl Actor {
+    /// A named person with a role.
+    #[must_use]
+    pub fn new(name: &str, role: Role) -> Actor {
+        Actor {
+            name: name.to_owned(),
+            role,
+        }
+    }
+
+    /// The engine acting on its own schedule.
+    #[must_use]
+    pub fn engine() -> Actor {
+        Actor::new("engine", Role::System)
+    }
+}
+
+/// An operator action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// Leave the current step once its gates pass.
+    Advance,
+    /// Stop automatic progress.
+    Pause,
+    /// Resume; with a target, also release its rollback (or disengage a named kill switch).
+    Resume {
+        /// Cohort, department, `all`, or a kill switch.
+        target: Option<String>,
+    },
+    /// Send a cohort, a department or everything back to legacy.
+    Rollback {
+        /// Cohort, department or `all`.
+        target: String,
+    },
+    /// The global kill switch, or a named one.
+    Kill {
+        /// A named kill switch; none means the global one.
+        switch: Option<String>,
+    },
+    /// Sign off a gate.
+    Approve {
+        /// The sign-off gate's id.
+        gate: String,
+    },
+    /// Put a cohort on canary at a weight.
+    SetWeight {
+        /// `department/cohort`.
+        cohort: String,
+        /// The weight.
+        weight: Weight,
+    },
+    /// Acknowledge a firing alert.
+    Ack {
+        /// `rule@scope` or an Alertmanager alert name.
+        alert: String,
+    },
+    /// Write a note in the journal.
+    Note {
+        /// The note.
+        text: String,
+    },
+}
+
+impl Action {
+    /// The action's verb as typed.
+    #[must_use]
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Action::Advance => "advance",
+            Action::Pause => "pause",
+            Action::Resume { .. } => "resume",
+            Action::Rollback { .. } => "rollback",
+            Action::Kill { .. } => "kill",
+            Action::Approve { .. } => "approve",
+            Action::SetWeight { .. } => "set-weight",
+            Action::Ack { .. } => "ack",
+            Action::Note { .. } => "note",
+        }
+    }
+
+    /// The least role allowed to take this action.
+    #[must_use]
+    pub fn required_role(&self) -> Role {
+        match self {
+            Action::Approve { .. } | Action::SetWeight { .. } => Role::Admin,
+            _ => Role::Operator,
+        }
+    }
+
+    /// Parses the text form, e.g. `rollback sales` or `set-weight sales/designers 25%`.
+    pub fn parse(text: &str) -> Result<Action, String> {
+        let text = text.trim();
+        let (verb, rest) = text
+            .split_once(char::is_whitespace)
+            .map_or((text, ""), |(v, r)| (v, r.trim()));
+        let arg = |what: &str| {
+            if rest.is_empty() {
+                Err(format!("`{verb}` needs {what}"))
+            } else {
+                Ok(rest.to_owned())
+            }
+        };
+        let optional = || (!rest.is_empty()).then(|| rest.to_owned());
+        let none = |a: Action| {
+            if rest.is_empty() {
+                Ok(a)
+            } else {
+                Err(format!("`{verb}` takes no argument"))
+            }
+        };
+        match verb {
+            "advance" => none(Action::Advance),
+            "pause" => none(Action::Pause),
+            "resume" => Ok(Action::Resume { target: optional() }),
+            "rollback" => Ok(Action::Rollback { target: arg("a cohort, a department or `all`")? }),
+            "kill" => Ok(Action::Kill { switch: optional() }),
+            "approve" => Ok(Action::Approve { gate: arg("a gate id")? }),
+            "ack" => Ok(Action::Ack { alert: arg("an alert (rule@scope)")? }),
+            "note" => Ok(Action::Note { text: arg("some text")? }),
+            "set-weight" => {
+                let (cohort, pct) = rest.split_once(char::is_whitespace).ok_or("`set-weight` needs a cohort and a percentage, e.g. `set-weight sales/designers 25`")?;
+                let pct = pct.trim();
+                let weight = if pct.ends_with('%') || pct.ends_with("bp") { pct.parse() } else { format!("{pct}%").parse() }?;
+                Ok(Action::SetWeight { cohort: cohort.to_owned(), weight })
+            }
+            "" => Err("type an action: advance, pause, resume, rollback, kill, approve, set-weight, ack, note".into()),
+            other => Err(format!("unknown action `{other}` (advance, pause, resume, rollback, kill, approve, set-weight, ack, note)")),
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::Advance
+            | Action::Pause
+            | Action::Resume { target: None }
+            | Action::Kill { switch: None } => f.write_str(self.verb()),
+            Action::Resume { target: Some(t) } | Action::Rollback { target: t } => {
+                write!(f, "{} {t}", self.verb())
+            }
+            Action::Kill { switch: Some(s) } => write!(f, "kill {s}"),
+            Action::Approve { gate } => write!(f, "approve {gate}"),
+            Action::SetWeight { cohort, weight } => write!(f, "set-weight {cohort} {weight}"),
+            Action::Ack { alert } => write!(f, "ack {alert}"),
+            Action::Note { text } => write!(f, "note {text}"),
+        }
+    }
+}
+
+/// An action with everything the engine needs to decide on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionRequest {
+    /// What.
+    pub action: Action,
+    /// Who.
+    pub actor: Actor,
+    /// Why, in the actor's words.
+    pub reason: String,
+    /// Repeats with the same key are answered with the first result and change nothing.
+    pub idempotency_key: Option<String>,
+    /// The revision the actor saw; a different current revision refuses the action (not kill).
+    pub expected_revision: Option<u64>,
+    /// When it was asked (from the injected clock).
+    pub at: Timestamp,
+}
+
+/// Why the engine said no.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum Refusal {
+    /// The actor's role does not allow it.
+    Forbidden {
+        /// The actor's role.
+        role: Role,
+        /// The least role needed.
+        needs: Role,
+    },
+    /// The actor decided on an older revision.
+    StaleRevision {
+        /// What the actor saw.
+        expected: u64,
+        /// What is current.
+        current: u64,
+    },
+    /// Gates to leave the step do not all pass.
+    GatesFailing {
+        /// Every exit gate with its status; the failing ones are why.
+        gates: Vec<GateReport>,
+    },
+    /// The plan or the state does not allow it now.
+    NotAllowed {
+        /// Why.
+        message: String,
+    },
+}
+
+impl Refusal {
+    /// A short code for APIs: `forbidden`, `stale_revision`, `gates_failing`, `not_allowed`.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::Forbidden { .. } => "forbidden",
+            Refusal::StaleRevision { .. } => "stale_revision",
+            Refusal::GatesFailing { .. } => "gates_failing",
+            Refusal::NotAllowed { .. } => "not_allowed",
+        }
+    }
+
+    pub(crate) fn not_allowed(message: impl Into<String>) -> Refusal {
+        Refusal::NotAllowed {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::Forbidden { role, needs } => write!(
+                f,
+                "forbidden: a {} may not do this (needs {})",
+                role.name(),
+                needs.name()
+            ),
+            Refusal::StaleRevision { expected, current } => {
+                write!(
+                    f,
+                    "stale revision: decided on revision {expected}, but the rollout is at {current}; look again and retry"
+                )
+            }
+            Refusal::GatesFailing { gates } => {
+                let failing: Vec<_> = gates
+                    .iter()
+                    .filter(|g| !g.passed())
+                    .map(ToString::to_string)
+                    .collect();
+                write!(f, "gates not passing: {}", failing.join("; "))
+            }
+            Refusal::NotAllowed { message } => f.write_str(message),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_text_round_trips() {
+        for text in [
+            "advance",
+            "pause",
+            "resume",
+            "resume sales",
+            "rollback all",
+            "kill",
+            "kill pause-all",
+            "approve cfo-signoff",
+            "set-weight sales/designers 25%",
+            "ack error-rate@sales",
+            "note watching revenue",
+        ] {
+            let action = Action::parse(text).unwrap();
+            assert_eq!(action.to_string(), text);
+        }
+        assert_eq!(
+            Action::parse("set-weight sales/x 12.5").unwrap(),
+            Action::SetWeight {
+                cohort: "sales/x".into(),
+                weight: Weight::from_bp(1250).unwrap()
+            }
+        );
+    }
+
+    #[test]
+    fn bad_action_text_says_what_is_missing() {
+        for (text, expected) in [
+            ("rollback", "`rollback` needs a cohort"),
+            ("advance now", "takes no argument"),
+            ("launch", "unknown action `launch`"),
+            ("set-weight sales/x", "needs a cohort and a percentage"),
+            ("set-weight sales/x 120", "outside 0–100 %"),
+            ("", "type an action"),
+        ] {
+            let err = Action::parse(text).unwrap_err();
+            assert!(err.contains(expected), "{text}: {err}");
+        }
+    }
+}

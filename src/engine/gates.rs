@@ -1,0 +1,181 @@
+//! Gate evaluation. A gate is *pass*, *fail* or *inconclusive*: no data (no fresh window, no
+//! value in scope) is inconclusive and never passes. Leaving a step also needs its bake time,
+//! reported as the pseudo-gate `bake`. Gates with `consecutive = N` pass only after N passing
+//! evaluations in a row; the streaks advance with each metric window.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::live::Live;
+use super::state::Rollout;
+use super::view::exposed;
+use crate::judge::judge;
+use crate::plan::{Gate, Operand, Plan, Target};
+use crate::time::Timestamp;
+
+/// A gate's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GateStatus {
+    /// Holds.
+    Pass,
+    /// Does not hold.
+    Fail,
+    /// Cannot tell (no data, or not yet held long enough).
+    Inconclusive,
+}
+
+/// One gate's status and the reading behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GateReport {
+    /// Gate id (`bake` for bake time).
+    pub id: String,
+    /// Status.
+    pub status: GateStatus,
+    /// What was read, in words.
+    pub detail: String,
+}
+
+impl GateReport {
+    /// Whether the gate passes.
+    #[must_use]
+    pub fn passed(&self) -> bool {
+        self.status == GateStatus::Pass
+    }
+}
+
+impl fmt::Display for GateReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {:?}: {}", self.id, self.status, self.detail)
+    }
+}
+
+/// Reads an operand over the exposed cohorts `scope` accepts; `None` is no data.
+#[must_use]
+pub fn read_operand(
+    plan: &Plan,
+    rollout: &Rollout,
+    live: &Live,
+    now: Timestamp,
+    operand: &Operand,
+    scope: Target,
+) -> Option<f64> {
+    let in_scope = |c: usize| plan.contains(scope, c) && exposed(plan, rollout, c);
+    match operand {
+        Operand::Metric { metric, selector } => live
+            .latest(plan, now)?
+            .read(plan, metric, *selector, &in_scope),
+        #[expect(clippy::cast_precision_loss, reason = "alert counts are small")]
+        Operand::Alerts(tier) => Some(live.firing_at_least(*tier) as f64),
+        Operand::JudgeScore => {
+            live.latest(plan, now)?;
+            judge(plan, &live.windows, &in_scope).score
+        }
+    }
+}
+
+fn gate_scope(plan: &Plan, gate: &Gate) -> Target {
+    gate.scope
+        .as_deref()
+        .and_then(|s| plan.resolve(s).ok())
+        .unwrap_or(Target::All)
+}
+
+/// The condition of a gate right now, ignoring streaks; sign-off gates read approvals.
+fn condition_now(
+    plan: &Plan,
+    rollout: &Rollout,
+    live: &Live,
+    now: Timestamp,
+    gate: &Gate,
+) -> (GateStatus, String) {
+    if let Some(role) = &gate.signoff {
+        return match rollout.approvals.get(&gate.id) {
+            Some(a) => (
+                GateStatus::Pass,
+                format!("signed off by {} for {role}", a.by),
+            ),
+            None => (GateStatus::Fail, format!("awaiting sign-off by {role}")),
+        };
+    }
+    let Some(cond) = &gate.when else {
+        return (GateStatus::Fail, "checks nothing".into());
+    };
+    match read_operand(
+        plan,
+        rollout,
+        live,
+        now,
+        &cond.operand,
+        gate_scope(plan, gate),
+    ) {
+        None => (
+            GateStatus::Inconclusive,
+            format!("no data for {}", cond.operand),
+        ),
+        Some(v) if cond.holds(v) => (
+            GateStatus::Pass,
+            format!("{} = {} (needs {cond})", cond.operand, round(v)),
+        ),
+        Some(v) => (
+            GateStatus::Fail,
+            format!("{} = {} (needs {cond})", cond.operand, round(v)),
+        ),
+    }
+}
+
+fn round(v: f64) -> f64 {
+    (v * 10_000.0).round() / 10_000.0
+}
+
+/// Every exit gate of the current step, bake time first.
+#[must_use]
+pub fn exit_gates(plan: &Plan, rollout: &Rollout, live: &Live, now: Timestamp) -> Vec<GateReport> {
+    let (_, step) = plan.step(rollout.step);
+    let baked = now.since(rollout.step_started);
+    let mut reports = vec![GateReport {
+        id: "bake".into(),
+        status: if baked >= step.bake {
+            GateStatus::Pass
+        } else {
+            GateStatus::Fail
+        },
+        detail: format!("{baked} of {} baked", step.bake),
+    }];
+    for gate in plan.exit_gates(rollout.step) {
+        let (mut status, mut detail) = condition_now(plan, rollout, live, now, gate);
+        let streak = live.gate_streaks.get(&gate.id).copied().unwrap_or(0);
+        if status == GateStatus::Pass && gate.when.is_some() && streak < gate.consecutive {
+            status = GateStatus::Inconclusive;
+            detail = format!(
+                "{detail}; held {streak} of {} evaluations in a row",
+                gate.consecutive
+            );
+        }
+        reports.push(GateReport {
+            id: gate.id.clone(),
+            status,
+            detail,
+        });
+    }
+    reports
+}
+
+/// Advances the consecutive-pass streaks of the current exit gates after a new window.
+pub fn update_streaks(plan: &Plan, rollout: &Rollout, live: &mut Live, now: Timestamp) {
+    let updates: Vec<(String, bool)> = plan
+        .exit_gates(rollout.step)
+        .filter(|g| g.when.is_some())
+        .map(|g| {
+            (
+                g.id.clone(),
+                condition_now(plan, rollout, live, now, g).0 == GateStatus::Pass,
+            )
+        })
+        .collect();
+    for (id, held) in updates {
+        let streak = live.gate_streaks.entry(id).or_insert(0);
+        *streak = if held { *streak + 1 } else { 0 };
+    }
+}
