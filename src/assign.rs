@@ -25,7 +25,7 @@ const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 const MULT: u64 = 0xFF51_AFD7_ED55_8CCD;
 
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(FNV_OFFSET, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(FNV_PRIME)
     })

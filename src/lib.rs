@@ -3,7 +3,9 @@
 //! sticky [`assign`]ment — and the durable [`journal`]; the binary adds the command line.
 
 pub mod assign;
+pub mod cli;
 pub mod engine;
+pub mod journal;
 pub mod judge;
 pub mod metrics;
 pub mod plan;

@@ -18,12 +18,14 @@ pub enum Variant {
     Enhanced,
 }
 
-/// One value of one metric for one cohort (and variant) over a window.
+/// One value of one metric for one cohort (and variant) over a window. Single-valued metrics
+/// may also be reported for the cohort `*`: a rollout-wide reading (test pass rate, coverage)
+/// used wherever a scope has no reading of its own.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Observation {
     /// Metric id from the plan.
     pub metric: String,
-    /// `department/cohort`.
+    /// `department/cohort`, or `*` for a rollout-wide single value.
     pub cohort: String,
     /// The variant; absent for single-valued metrics such as shadow output match.
     #[serde(default)]
@@ -73,7 +75,9 @@ impl Readings {
     #[must_use]
     pub fn index(plan: &Plan, window: &MetricWindow) -> Readings {
         let metrics = &plan.profile().metrics;
-        let cohorts = plan.cohorts().len();
+        // One extra column holds rollout-wide (`*`) readings.
+        let cohorts = plan.cohorts().len() + 1;
+        let wide = cohorts - 1;
         let mut cells = vec![Cell::default(); metrics.len() * cohorts * SLOTS];
         let mut ignored = 0;
         for o in &window.observations {
@@ -83,7 +87,8 @@ impl Readings {
                     .enumerate()
                     .find(|(_, (id, _))| **id == o.metric)
                     .map(|(i, (_, d))| (i, d)),
-                plan.cohort_index(&o.cohort),
+                plan.cohort_index(&o.cohort)
+                    .or((o.cohort == "*").then_some(wide)),
             ) else {
                 ignored += 1;
                 continue;
@@ -94,6 +99,10 @@ impl Readings {
             }
             let slot = match (def.compare, o.variant) {
                 (false, _) => 2,
+                (true, _) if c == wide => {
+                    ignored += 1;
+                    continue;
+                }
                 (true, Some(Variant::Legacy)) => 0,
                 (true, Some(Variant::Enhanced)) => 1,
                 (true, None) => {
@@ -118,13 +127,19 @@ impl Readings {
     /// Count-weighted mean of a metric slot over the cohorts `in_scope` accepts.
     fn mean(&self, metric: usize, slot: usize, in_scope: &dyn Fn(usize) -> bool) -> Option<f64> {
         let (mut sum, mut count) = (0.0, 0u64);
-        for c in (0..self.cohorts).filter(|c| in_scope(*c)) {
+        for c in (0..self.cohorts - 1).filter(|c| in_scope(*c)) {
             let cell = self.cells[(metric * self.cohorts + c) * SLOTS + slot];
             sum += cell.weighted_sum;
             count += cell.count;
         }
         #[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
         (count > 0).then(|| sum / count as f64)
+    }
+
+    fn mean_at(&self, metric: usize, slot: usize, cohort: usize) -> Option<f64> {
+        let cell = self.cells[(metric * self.cohorts + cohort) * SLOTS + slot];
+        #[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
+        (cell.count > 0).then(|| cell.weighted_sum / cell.count as f64)
     }
 
     /// Legacy and enhanced means (or the single value, as enhanced) of a metric over a scope.
@@ -144,7 +159,12 @@ impl Readings {
         Some(if def.compare {
             (self.mean(m, 0, in_scope), self.mean(m, 1, in_scope))
         } else {
-            (None, self.mean(m, 2, in_scope))
+            let wide = self.cohorts - 1;
+            (
+                None,
+                self.mean(m, 2, in_scope)
+                    .or_else(|| self.mean_at(m, 2, wide)),
+            )
         })
     }
 

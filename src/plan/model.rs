@@ -152,6 +152,19 @@ pub enum Risk {
     Critical,
 }
 
+impl Risk {
+    /// The risk's name as written in plans.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Risk::Low => "low",
+            Risk::Medium => "medium",
+            Risk::High => "high",
+            Risk::Critical => "critical",
+        }
+    }
+}
+
 /// The unit of migration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

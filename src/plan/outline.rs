@@ -21,21 +21,29 @@ pub fn outline(plan: &Plan) -> String {
         "\nDepartments and cohorts ({} cohorts)",
         plan.cohorts().len()
     );
-    for dept in &p.departments {
-        let _ = writeln!(w, "  {} {}", dept.id, paren(&dept.name));
-        for c in &dept.cohorts {
-            let units = c.units.map(|u| format!(", {u} units")).unwrap_or_default();
-            let excluded = c
-                .excluded_until
-                .as_ref()
-                .map(|x| format!(", excluded until {x}"))
-                .unwrap_or_default();
-            let _ = writeln!(
-                w,
-                "    {:<28} risk {:?}, rollback ≤ {}{units}{excluded}",
-                c.id, c.risk, c.rollback_objective
-            );
+    for (i, entry) in plan.cohorts().iter().enumerate() {
+        if entry.index == 0 {
+            let dept = plan.department_of(i);
+            let _ = writeln!(w, "  {} {}", dept.id, paren(&dept.name));
         }
+        let c = plan.cohort_def(i);
+        let units = c.units.map(|u| format!(", {u} units")).unwrap_or_default();
+        let excluded = c
+            .excluded_until
+            .as_ref()
+            .map(|x| format!(", excluded until {x}"))
+            .unwrap_or_default();
+        let objective = if c.rollback_objective.0 == 0 {
+            "immediate".to_owned()
+        } else {
+            c.rollback_objective.to_string()
+        };
+        let _ = writeln!(
+            w,
+            "    {:<34} risk {}, rollback {objective}{units}{excluded}",
+            entry.id,
+            c.risk.name()
+        );
     }
     let _ = writeln!(w, "\nPhases ({} steps)", plan.steps().len());
     for (n, phase) in p.phases.iter().enumerate() {
@@ -48,7 +56,7 @@ pub fn outline(plan: &Plan) -> String {
             };
             let _ = writeln!(
                 w,
-                "     - {} {} bake {}{auto}",
+                "     - {} {}; bake {}{auto}",
                 step.id,
                 paren(&step.name),
                 step.bake
@@ -61,7 +69,11 @@ pub fn outline(plan: &Plan) -> String {
                 let _ = writeln!(w, "         flags {}", flags.join(", "));
             }
             for (rule, mode) in &step.alert_modes {
-                let _ = writeln!(w, "         alert {rule} → {mode:?}");
+                let _ = writeln!(
+                    w,
+                    "         alert {rule} → {}",
+                    format!("{mode:?}").to_lowercase()
+                );
             }
             for g in &step.gates {
                 let _ = writeln!(w, "         gate {}", gate(g));
@@ -94,12 +106,12 @@ fn rules_and_switches(plan: &Plan, w: &mut String) {
             .collect();
         let _ = writeln!(
             w,
-            "  {:<24} {} per {:?}, for {}, {:?}: {}",
+            "  {:<24} {} per {}, for {}, {}: {}",
             rule.id,
             rule.when,
-            rule.scope,
+            format!("{:?}", rule.scope).to_lowercase(),
             rule.for_evaluations,
-            rule.mode,
+            format!("{:?}", rule.mode).to_lowercase(),
             tiers.join("; ")
         );
     }
