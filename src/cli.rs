@@ -35,7 +35,7 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum PlanCommand {
-    /// Check profiles; prints every problem as file:line:col: field: message (hint).
+    /// Check profiles; prints every problem as `file:line:col: field: message (hint)`.
     Check {
         /// Profile files.
         #[arg(required = true)]

@@ -1,0 +1,104 @@
+//! Helpers shared by the integration tests: loading shipped profiles, building actions from
+//! their text form, and synthesising metric windows with per-department or per-cohort
+//! overrides.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use cutover::engine::{Action, ActionRequest, Actor, Role};
+use cutover::metrics::{MetricWindow, Observation, Variant};
+use cutover::plan::{self, Plan};
+use cutover::time::Timestamp;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A shipped profile by name (`vividwalls`) or a path relative to the repository root.
+pub fn profile(name: &str) -> Plan {
+    let path = if name.ends_with(".toml") { root().join(name) } else { root().join("profiles").join(format!("{name}.toml")) };
+    plan::load_file(&path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The time every test starts at.
+pub fn t0() -> Timestamp {
+    Timestamp::parse_rfc3339("2025-02-03T09:00:00Z").unwrap()
+}
+
+/// `name:role` → an actor (`alice:operator`, `rule:x:system`).
+pub fn actor(spec: &str) -> Actor {
+    let (name, role) = spec.rsplit_once(':').unwrap_or((spec, "operator"));
+    let role = match role {
+        "viewer" => Role::Viewer,
+        "operator" => Role::Operator,
+        "admin" => Role::Admin,
+        "system" => Role::System,
+        other => panic!("unknown role {other}"),
+    };
+    Actor::new(name, role)
+}
+
+/// An action request from its text form.
+pub fn request(text: &str, who: &str, at: Timestamp) -> ActionRequest {
+    ActionRequest {
+        action: Action::parse(text).unwrap_or_else(|e| panic!("{text}: {e}")),
+        actor: actor(who),
+        reason: format!("test: {text}"),
+        idempotency_key: None,
+        expected_revision: None,
+        at,
+    }
+}
+
+/// A metric value: one number for single-valued metrics, or `[legacy, enhanced]`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// A single value.
+    Single(f64),
+    /// Legacy and enhanced.
+    Pair([f64; 2]),
+}
+
+/// Metric values by metric id.
+pub type Values = BTreeMap<String, Value>;
+
+/// A window at `at` where every cohort reports `defaults`, except where `overrides` (keyed
+/// by department id, cohort id or `*` for rollout-wide values) says otherwise. `wobble`
+/// varies values by a fraction of a percent so that windows are not all identical.
+pub fn window(plan: &Plan, at: Timestamp, defaults: &Values, overrides: &BTreeMap<String, Values>, wobble: u64) -> MetricWindow {
+    #[allow(clippy::cast_precision_loss)]
+    let factor = 1.0 + ((wobble % 7) as f64 - 3.0) * 0.001;
+    let mut observations = Vec::new();
+    let mut push = |metric: &str, cohort: &str, value: Value| match value {
+        Value::Single(v) => observations.push(Observation { metric: metric.into(), cohort: cohort.into(), variant: None, value: v, count: 1000 }),
+        Value::Pair([l, e]) => {
+            for (variant, v) in [(Variant::Legacy, l), (Variant::Enhanced, e)] {
+                observations.push(Observation { metric: metric.into(), cohort: cohort.into(), variant: Some(variant), value: v * factor, count: 1000 });
+            }
+        }
+    };
+    for (i, c) in plan.cohorts().iter().enumerate() {
+        let dept = &plan.department_of(i).id;
+        let mut values = defaults.clone();
+        for key in [dept.as_str(), c.id.as_str()] {
+            if let Some(o) = overrides.get(key) {
+                values.extend(o.clone());
+            }
+        }
+        for (metric, value) in values {
+            if plan.profile().metrics.get(&metric).is_some_and(|m| m.compare) == matches!(value, Value::Pair(_)) {
+                push(&metric, &c.id, value);
+            }
+        }
+    }
+    if let Some(wide) = overrides.get("*") {
+        for (metric, value) in wide {
+            push(metric, "*", *value);
+        }
+    }
+    MetricWindow { at, observations }
+}
