@@ -92,6 +92,7 @@ impl FromStr for Period {
             .find(|c: char| !c.is_ascii_digit())
             .unwrap_or(text.len());
         let (number, unit) = text.split_at(split);
+        let unit = unit.trim_start();
         let hint = "write a whole number and a unit: 500ms, 30s, 10m, 48h, 3d, 2w, or `immediate`";
         let n: u64 = number
             .parse()

@@ -98,7 +98,13 @@ impl Run<'_> {
     fn window(&mut self, with: &BTreeMap<String, common::Values>, lines: &mut Vec<String>) {
         self.now = self.now.plus(self.scenario.interval);
         self.tick += 1;
-        let w = common::window(self.plan, self.now, &self.scenario.defaults, with, self.tick);
+        let w = common::window(
+            self.plan,
+            self.now,
+            &self.scenario.defaults,
+            with,
+            self.tick,
+        );
         self.feed(Input::Metrics(w), lines);
     }
 
@@ -109,7 +115,13 @@ impl Run<'_> {
         }
         for _ in 0..entry.outage.unwrap_or(0) {
             self.now = self.now.plus(self.scenario.interval);
-            self.feed(Input::Metrics(MetricWindow { at: self.now, observations: vec![] }), &mut lines);
+            self.feed(
+                Input::Metrics(MetricWindow {
+                    at: self.now,
+                    observations: vec![],
+                }),
+                &mut lines,
+            );
         }
         if let Some(wait) = entry.wait {
             let until = self.now.plus(wait);
@@ -121,12 +133,22 @@ impl Run<'_> {
         }
         if let Some(text) = &entry.act {
             let who = entry.actor.as_deref().unwrap_or("alice:operator");
-            let reply = self.feed(Input::Action(common::request(text, who, self.now)), &mut lines).expect("actions are answered");
+            let reply = self
+                .feed(
+                    Input::Action(common::request(text, who, self.now)),
+                    &mut lines,
+                )
+                .expect("actions are answered");
             let expect = entry.expect.as_deref().unwrap_or("ok");
             match (&reply, expect.strip_prefix("refused:")) {
                 (Reply::Applied { .. }, None) => {}
-                (Reply::Refused(r), Some(why)) => assert!(r.to_string().contains(why.trim()), "entry {n} `{text}`: refused with `{r}`, expected `{why}`"),
-                (other, _) => panic!("entry {n} `{text}`: got {other:?}, expected {expect}\nevents: {lines:#?}"),
+                (Reply::Refused(r), Some(why)) => assert!(
+                    r.to_string().contains(why.trim()),
+                    "entry {n} `{text}`: refused with `{r}`, expected `{why}`"
+                ),
+                (other, _) => panic!(
+                    "entry {n} `{text}`: got {other:?}, expected {expect}\nevents: {lines:#?}"
+                ),
             }
         }
         lines
@@ -136,25 +158,57 @@ impl Run<'_> {
         let view = engine::view::state_view(self.plan, &self.state.rollout);
         let summary = engine::view::summary(self.plan, &self.state.rollout);
         if let Some(status) = &check.status {
-            assert_eq!(&serde_json::to_value(view.status).unwrap(), status.as_str(), "entry {n}: status");
+            assert_eq!(
+                &serde_json::to_value(view.status).unwrap(),
+                status.as_str(),
+                "entry {n}: status"
+            );
         }
         if let Some(step) = &check.step {
-            assert_eq!(&format!("{}/{}", view.phase, view.step), step, "entry {n}: step");
+            assert_eq!(
+                &format!("{}/{}", view.phase, view.step),
+                step,
+                "entry {n}: step"
+            );
         }
         for (target, expected) in &check.cohorts {
-            let t = self.plan.resolve(target).unwrap_or_else(|e| panic!("entry {n}: {e}"));
-            for (i, c) in self.plan.cohorts().iter().enumerate().filter(|(i, _)| self.plan.contains(t, *i)) {
+            let t = self
+                .plan
+                .resolve(target)
+                .unwrap_or_else(|e| panic!("entry {n}: {e}"));
+            for (i, c) in self
+                .plan
+                .cohorts()
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| self.plan.contains(t, *i))
+            {
                 let _ = i;
-                assert_eq!(summary["cohorts"][&c.id], expected.as_str(), "entry {n}: cohort {}", c.id);
+                assert_eq!(
+                    summary["cohorts"][&c.id],
+                    expected.as_str(),
+                    "entry {n}: cohort {}",
+                    c.id
+                );
             }
         }
         for (flag, expected) in &check.flags {
-            let value = view.flags.get(flag).unwrap_or_else(|| panic!("entry {n}: no flag {flag}"));
+            let value = view
+                .flags
+                .get(flag)
+                .unwrap_or_else(|| panic!("entry {n}: no flag {flag}"));
             assert_eq!(&value.to_string(), expected, "entry {n}: flag {flag}");
         }
-        let firing: Vec<_> = engine::alerts::firing(self.plan, &self.state.rollout, &self.state.live).into_iter().map(|a| a.key).collect();
+        let firing: Vec<_> =
+            engine::alerts::firing(self.plan, &self.state.rollout, &self.state.live)
+                .into_iter()
+                .map(|a| a.key)
+                .collect();
         for key in &check.firing {
-            assert!(firing.contains(key), "entry {n}: {key} not firing (firing: {firing:?})");
+            assert!(
+                firing.contains(key),
+                "entry {n}: {key} not firing (firing: {firing:?})"
+            );
         }
     }
 }
@@ -164,48 +218,80 @@ fn expect_in_order(n: usize, lines: &[String], expected: &[String]) {
     for want in expected {
         match lines[from..].iter().position(|l| l.contains(want.as_str())) {
             Some(p) => from += p + 1,
-            None => panic!("entry {n}: no event containing `{want}` (in order) among:\n{}", lines.join("\n")),
+            None => panic!(
+                "entry {n}: no event containing `{want}` (in order) among:\n{}",
+                lines.join("\n")
+            ),
         }
     }
 }
 
 fn run(path: &Path) {
     let text = std::fs::read_to_string(path).unwrap();
-    let scenario: Scenario = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let scenario: Scenario =
+        toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert!(!scenario.description.is_empty());
     let plan = common::profile(&scenario.profile);
     let start = common::t0();
-    let mut run = Run { plan: &plan, scenario: &scenario, state: EngineState::new(&plan, start), now: start, tick: 0, transitions: Vec::new() };
+    let mut run = Run {
+        plan: &plan,
+        scenario: &scenario,
+        state: EngineState::new(&plan, start),
+        now: start,
+        tick: 0,
+        transitions: Vec::new(),
+    };
     for (n, entry) in scenario.steps.iter().enumerate() {
         let lines = run.entry(n, entry);
         expect_in_order(n, &lines, &entry.expect_events);
         for banned in &entry.expect_no_events {
-            assert!(!lines.iter().any(|l| l.contains(banned.as_str())), "entry {n}: unexpected event containing `{banned}`:\n{}", lines.join("\n"));
+            assert!(
+                !lines.iter().any(|l| l.contains(banned.as_str())),
+                "entry {n}: unexpected event containing `{banned}`:\n{}",
+                lines.join("\n")
+            );
         }
         if let Some(check) = &entry.expect_state {
             run.check_state(n, check);
         }
     }
     let replayed = engine::replay(&plan, start, &run.transitions).unwrap();
-    assert_eq!(replayed, run.state.rollout, "replay of the transitions differs");
+    assert_eq!(
+        replayed, run.state.rollout,
+        "replay of the transitions differs"
+    );
     let dir = tempfile::tempdir().unwrap();
     let mut opened = Journal::open(dir.path(), &plan, start).unwrap();
     opened.journal.append(&run.transitions).unwrap();
     drop(opened);
     let reopened = Journal::open(dir.path(), &plan, start.plus(Period::hours(1))).unwrap();
-    assert_eq!(reopened.rollout, run.state.rollout, "the journal does not replay to the same state");
+    assert_eq!(
+        reopened.rollout, run.state.rollout,
+        "the journal does not replay to the same state"
+    );
     assert!(reopened.damage.is_none());
 }
 
 #[test]
 fn every_scenario_fixture_plays_out() {
     let dir = common::root().join("tests/scenarios");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect();
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
     paths.sort();
-    assert!(paths.len() >= 4, "expected a scenario per seed system in {}", dir.display());
+    assert!(
+        paths.len() >= 4,
+        "expected a scenario per seed system in {}",
+        dir.display()
+    );
     // `SCENARIO=name cargo test --test scenarios` plays just one while writing it.
     let only = std::env::var("SCENARIO").ok();
-    for path in paths.into_iter().filter(|p| only.as_deref().is_none_or(|o| p.to_string_lossy().contains(o))) {
+    for path in paths.into_iter().filter(|p| {
+        only.as_deref()
+            .is_none_or(|o| p.to_string_lossy().contains(o))
+    }) {
         eprintln!("scenario {}", path.display());
         run(&path);
     }

@@ -258,11 +258,12 @@ impl Condition {
                 "`{text}` has no comparison: write e.g. `error_rate.enhanced < 1%` (one of <, <=, >, >=, ==, !=)"
             ));
         };
-        let operand = Operand::parse(&text[..at]).map_err(|e| format!("at column 1: {e}"))?;
+        let operand = Operand::parse(&text[..at])
+            .map_err(|e| format!("{e} (character 1 of the condition)"))?;
         let number_at = at + symbol.len();
         let number = text[number_at..].trim();
-        let threshold =
-            parse_number(number).map_err(|e| format!("at column {}: {e}", number_at + 2))?;
+        let threshold = parse_number(number)
+            .map_err(|e| format!("{e} (character {} of the condition)", number_at + 2))?;
         Ok(Condition {
             operand,
             comparison,
@@ -384,7 +385,10 @@ mod tests {
         let cases = [
             ("error_rate 0.01", "has no comparison"),
             ("error_rate.average < 1", "unknown reading `.average`"),
-            ("error_rate < lots", "at column 14: `lots` is not a number"),
+            (
+                "error_rate < lots",
+                "`lots` is not a number (write 0.95 or 95%) (character 14 of the condition)",
+            ),
             ("alerts.severe == 0", "alerts are counted by tier"),
             ("< 3", "expected a metric name"),
             ("error-rate < 3", "contains `-`"),

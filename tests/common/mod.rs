@@ -19,7 +19,14 @@ pub fn root() -> PathBuf {
 
 /// A shipped profile by name (`vividwalls`) or a path relative to the repository root.
 pub fn profile(name: &str) -> Plan {
-    let path = if name.ends_with(".toml") { root().join(name) } else { root().join("profiles").join(format!("{name}.toml")) };
+    let path = if std::path::Path::new(name)
+        .extension()
+        .is_some_and(|e| e == "toml")
+    {
+        root().join(name)
+    } else {
+        root().join("profiles").join(format!("{name}.toml"))
+    };
     plan::load_file(&path).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -69,15 +76,33 @@ pub type Values = BTreeMap<String, Value>;
 /// A window at `at` where every cohort reports `defaults`, except where `overrides` (keyed
 /// by department id, cohort id or `*` for rollout-wide values) says otherwise. `wobble`
 /// varies values by a fraction of a percent so that windows are not all identical.
-pub fn window(plan: &Plan, at: Timestamp, defaults: &Values, overrides: &BTreeMap<String, Values>, wobble: u64) -> MetricWindow {
+pub fn window(
+    plan: &Plan,
+    at: Timestamp,
+    defaults: &Values,
+    overrides: &BTreeMap<String, Values>,
+    wobble: u64,
+) -> MetricWindow {
     #[allow(clippy::cast_precision_loss)]
     let factor = 1.0 + ((wobble % 7) as f64 - 3.0) * 0.001;
     let mut observations = Vec::new();
     let mut push = |metric: &str, cohort: &str, value: Value| match value {
-        Value::Single(v) => observations.push(Observation { metric: metric.into(), cohort: cohort.into(), variant: None, value: v, count: 1000 }),
+        Value::Single(v) => observations.push(Observation {
+            metric: metric.into(),
+            cohort: cohort.into(),
+            variant: None,
+            value: v,
+            count: 1000,
+        }),
         Value::Pair([l, e]) => {
             for (variant, v) in [(Variant::Legacy, l), (Variant::Enhanced, e)] {
-                observations.push(Observation { metric: metric.into(), cohort: cohort.into(), variant: Some(variant), value: v * factor, count: 1000 });
+                observations.push(Observation {
+                    metric: metric.into(),
+                    cohort: cohort.into(),
+                    variant: Some(variant),
+                    value: v * factor,
+                    count: 1000,
+                });
             }
         }
     };
@@ -90,7 +115,13 @@ pub fn window(plan: &Plan, at: Timestamp, defaults: &Values, overrides: &BTreeMa
             }
         }
         for (metric, value) in values {
-            if plan.profile().metrics.get(&metric).is_some_and(|m| m.compare) == matches!(value, Value::Pair(_)) {
+            if plan
+                .profile()
+                .metrics
+                .get(&metric)
+                .is_some_and(|m| m.compare)
+                == matches!(value, Value::Pair(_))
+            {
                 push(&metric, &c.id, value);
             }
         }
