@@ -1,0 +1,293 @@
+//! The journal on real files: a child process appending is killed with SIGKILL and every
+//! record it acknowledged is there after reopening; a torn WAL tail keeps earlier records; a
+//! garbled record is reported, moved aside with everything after it, and earlier records
+//! replay; the wrong rollout, a changed profile and a file that is not a database are clear
+//! errors; `cutover journal export` writes JSON lines and CSV.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::{request, t0};
+use cutover::engine::{self, EngineState, Input, Transition};
+use cutover::journal::{Journal, JournalError};
+use cutover::plan::Plan;
+use cutover::time::{Period, Timestamp};
+
+/// Transitions from a run of simple actions on the minimal plan.
+fn transitions(plan: &Plan, n: usize) -> (Vec<Transition>, EngineState) {
+    let mut state = EngineState::new(plan, t0());
+    let mut out = Vec::new();
+    for i in 0..n {
+        let text = if i % 2 == 0 { "pause" } else { "resume" };
+        let mut req = request(text, "alice:operator", t0().plus(Period::seconds(i as u64)));
+        req.idempotency_key = Some(format!("key-{i}"));
+        out.extend(engine::handle(plan, &mut state, Input::Action(req)).transitions);
+    }
+    (out, state)
+}
+
+const CHILD_ENV: &str = "CUTOVER_JOURNAL_CHILD_DIR";
+
+/// Run as a child process by `kill_9_loses_no_acknowledged_record`: appends records one by
+/// one and prints `acked N` after each append returns, until it is killed.
+#[test]
+#[ignore = "run as a child process by kill_9_loses_no_acknowledged_record"]
+fn child_appends_until_killed() {
+    let Ok(dir) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let plan = common::profile("minimal");
+    let mut opened = Journal::open(Path::new(&dir), &plan, t0()).unwrap();
+    let mut state = EngineState::resume(opened.rollout.clone());
+    for i in 0.. {
+        let text = if state.rollout.status == engine::Status::Running {
+            "pause"
+        } else {
+            "resume"
+        };
+        let mut req = request(text, "alice:operator", t0().plus(Period::seconds(i)));
+        req.idempotency_key = Some(format!("child-{i}"));
+        let out = engine::handle(&plan, &mut state, Input::Action(req));
+        opened.journal.append(&out.transitions).unwrap();
+        println!("acked {}", state.rollout.revision);
+    }
+}
+
+#[test]
+fn kill_9_loses_no_acknowledged_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_appends_until_killed",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_ENV, dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut acked = 0;
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if let Some(n) = line.strip_prefix("acked ") {
+            acked = n.parse().unwrap();
+            if acked >= 200 {
+                break;
+            }
+        }
+    }
+    // SIGKILL: no destructors, no checkpoint, no close.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(acked >= 200);
+    let plan = common::profile("minimal");
+    let opened = Journal::open(dir.path(), &plan, t0()).unwrap();
+    assert!(opened.damage.is_none());
+    assert!(
+        opened.rollout.revision >= acked,
+        "acknowledged {acked}, recovered {}",
+        opened.rollout.revision
+    );
+    let replayed =
+        engine::replay(&plan, t0(), opened.records.iter().map(|r| &r.transition)).unwrap();
+    assert_eq!(replayed, opened.rollout);
+}
+
+#[test]
+fn reopening_replays_to_the_identical_state() {
+    let plan = common::profile("minimal");
+    let (ts, state) = transitions(&plan, 9);
+    let dir = tempfile::tempdir().unwrap();
+    let mut opened = Journal::open(dir.path(), &plan, t0()).unwrap();
+    for t in &ts {
+        opened.journal.append(std::slice::from_ref(t)).unwrap();
+    }
+    drop(opened);
+    let reopened = Journal::open(dir.path(), &plan, t0().plus(Period::hours(5))).unwrap();
+    assert_eq!(reopened.rollout, state.rollout);
+    assert_eq!(reopened.records.len(), 9);
+    assert_eq!(
+        reopened.rollout.revision_for_key("key-4"),
+        Some(5),
+        "idempotency keys survive a restart"
+    );
+    assert_eq!(
+        reopened.rollout.step_started,
+        t0(),
+        "the start time comes from the journal, not the clock"
+    );
+}
+
+#[test]
+fn a_torn_wal_tail_keeps_earlier_records() {
+    let plan = common::profile("minimal");
+    let (ts, _) = transitions(&plan, 6);
+    let dir = tempfile::tempdir().unwrap();
+    let copy = tempfile::tempdir().unwrap();
+    let mut opened = Journal::open(dir.path(), &plan, t0()).unwrap();
+    for t in &ts {
+        opened.journal.append(std::slice::from_ref(t)).unwrap();
+    }
+    // Copy the files as a crash would leave them (connection still open, WAL not
+    // checkpointed), then tear the last bytes off the WAL.
+    for name in ["journal.db", "journal.db-wal"] {
+        std::fs::copy(dir.path().join(name), copy.path().join(name)).unwrap();
+    }
+    let wal = copy.path().join("journal.db-wal");
+    let len = std::fs::metadata(&wal).unwrap().len();
+    assert!(len > 1000, "the records should still be in the WAL");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&wal)
+        .unwrap()
+        .set_len(len - 100)
+        .unwrap();
+    let reopened = Journal::open(copy.path(), &plan, t0()).unwrap();
+    let kept = reopened.records.len();
+    assert!(
+        (1..6).contains(&kept),
+        "the torn last commit is dropped and earlier ones kept: {kept}"
+    );
+    assert_eq!(
+        reopened.rollout,
+        engine::replay(&plan, t0(), &ts[..kept]).unwrap()
+    );
+}
+
+#[test]
+fn a_garbled_record_is_reported_and_moved_aside() {
+    let plan = common::profile("minimal");
+    let (ts, _) = transitions(&plan, 5);
+    let dir = tempfile::tempdir().unwrap();
+    let mut opened = Journal::open(dir.path(), &plan, t0()).unwrap();
+    opened.journal.append(&ts).unwrap();
+    drop(opened);
+    let conn = rusqlite::Connection::open(dir.path().join("journal.db")).unwrap();
+    conn.execute("UPDATE records SET reason = 'tampered' WHERE seq = 3", [])
+        .unwrap();
+    drop(conn);
+    let reopened = Journal::open(dir.path(), &plan, t0()).unwrap();
+    let damage = reopened.damage.clone().expect("damage reported");
+    assert_eq!(
+        damage.to_string(),
+        "journal record 3 is damaged (checksum mismatch); it and 2 later record(s) were moved to the `damaged` table, and the 2 record(s) before it were kept"
+    );
+    assert_eq!(
+        reopened.rollout,
+        engine::replay(&plan, t0(), &ts[..2]).unwrap()
+    );
+    // The journal goes on from record 3, and the damaged rows are kept for inspection.
+    let mut journal = reopened.journal;
+    let (more, _) = transitions(&plan, 3);
+    journal.append(&more[2..3]).unwrap();
+    assert_eq!(journal.last_seq(), 3);
+    let conn = rusqlite::Connection::open(dir.path().join("journal.db")).unwrap();
+    let damaged: i64 = conn
+        .query_row("SELECT COUNT(*) FROM damaged", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(damaged, 3);
+}
+
+#[test]
+fn a_journal_of_another_rollout_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Journal::open(dir.path(), &common::profile("minimal"), t0()).unwrap());
+    let err = Journal::open(dir.path(), &common::profile("aixtiv"), t0())
+        .err()
+        .unwrap();
+    assert!(matches!(err, JournalError::OtherRollout { .. }));
+    assert!(err.to_string().ends_with("records rollout `minimal`, not `aixtiv-symphony`: use another data directory for this profile"), "{err}");
+}
+
+#[test]
+fn a_changed_profile_that_cannot_replay_is_a_clear_error() {
+    let plan = common::profile("minimal");
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = EngineState::new(&plan, t0());
+    let mut opened = Journal::open(dir.path(), &plan, t0()).unwrap();
+    let out = engine::handle(
+        &plan,
+        &mut state,
+        Input::Action(request("kill old-pricing", "alice:operator", t0())),
+    );
+    opened.journal.append(&out.transitions).unwrap();
+    drop(opened);
+    let text = std::fs::read_to_string(common::root().join("profiles/minimal.toml")).unwrap();
+    let changed = cutover::plan::load_str(
+        "changed.toml",
+        &text.replace("id = \"old-pricing\"", "id = \"legacy-pricing\""),
+    )
+    .unwrap();
+    let err = Journal::open(dir.path(), &changed, t0()).err().unwrap();
+    assert!(err.to_string().contains("cannot be replayed against this profile: revision 1: the plan has no kill switch `old-pricing`"), "{err}");
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("journal.db"), vec![0x42; 8192]).unwrap();
+    let err = Journal::open(dir.path(), &common::profile("minimal"), t0())
+        .err()
+        .unwrap();
+    let text = err.to_string();
+    assert!(
+        text.contains("journal.db") && text.contains("not a database"),
+        "{text}"
+    );
+}
+
+#[test]
+fn export_writes_json_lines_and_csv() {
+    let plan = common::profile("minimal");
+    let (ts, _) = transitions(&plan, 4);
+    let dir = tempfile::tempdir().unwrap();
+    let mut opened = Journal::open(dir.path(), &plan, Timestamp(0)).unwrap();
+    opened.journal.append(&ts).unwrap();
+    drop(opened);
+    let run = |format: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .args(["journal", "export", "--data"])
+            .arg(dir.path())
+            .args(["--format", format])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let jsonl = run("jsonl");
+    let lines: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["seq"], 1);
+    assert_eq!(lines[0]["actor"], "alice");
+    assert_eq!(lines[0]["command"]["command"], "pause");
+    assert_eq!(lines[0]["time"], "2025-02-03T09:00:00.000Z");
+    assert_eq!(lines[0]["before"]["status"], "running");
+    assert_eq!(lines[0]["after"]["status"], "paused");
+    let csv = run("csv");
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        rows[0],
+        "seq,time,actor,action,reason,revision,idempotency_key,before,after"
+    );
+    assert_eq!(rows.len(), 5);
+    assert!(rows[1].starts_with("1,2025-02-03T09:00:00.000Z,alice,\"{\"\"command\"\":\"\"pause\"\"}\",test: pause,1,key-0,"), "{}", rows[1]);
+    let missing = Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(["journal", "export", "--data", "/nonexistent/dir"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no journal in /nonexistent/dir"));
+}
