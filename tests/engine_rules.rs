@@ -273,8 +273,7 @@ fn roles_decide_who_may_act() {
         let mut h = Harness::new();
         let reply = h.act(text, who);
         match (allowed, &reply) {
-            (true, Reply::Applied { .. }) => {}
-            (false, Reply::Refused(Refusal::Forbidden { .. })) => {}
+            (true, Reply::Applied { .. }) | (false, Reply::Refused(Refusal::Forbidden { .. })) => {}
             _ => panic!("{text} as {who}: {reply:?}"),
         }
     }

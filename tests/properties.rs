@@ -70,7 +70,7 @@ fn check_invariants(
 ) -> Result<(), TestCaseError> {
     let rollout = &state.rollout;
     let view = engine::view::state_view(plan, rollout);
-    prop_assert_eq!(rollout.revision as usize, transitions.len());
+    prop_assert_eq!(rollout.revision, transitions.len() as u64);
     let phase = plan.steps()[rollout.step].phase;
     for (i, c) in view.cohorts.iter().enumerate() {
         prop_assert!(c.weight_bp <= 10_000);
