@@ -177,3 +177,39 @@ fn a_department_breach_shows_in_its_rollup_and_not_in_others() {
     assert_eq!(verdict_of(&one, "error_rate"), MetricVerdict::Fail);
     assert!((one.metrics[0].legacy.unwrap() - 0.01).abs() < 0.001);
 }
+
+#[test]
+fn rollups_cover_exposed_scopes_only() {
+    use cutover::engine::{self, EngineState, Input};
+    let plan = common::profile("vividwalls");
+    let mut state = EngineState::new(&plan, t0());
+    // In the first step every cohort not excluded is in shadow; excluded ones stay legacy.
+    for w in 1..=6 {
+        let window = common::window(
+            &plan,
+            t0().plus(Period::minutes(10 * w)),
+            &healthy(),
+            &with("sales", "error_rate", Value::Pair([0.01, 0.04])),
+            w,
+        );
+        engine::handle(&plan, &mut state, Input::Metrics(window));
+    }
+    let r = engine::compare::rollups(&plan, &state);
+    assert_eq!(r.departments.len(), 6);
+    assert!(
+        !r.cohorts.contains_key("sales/commercial_buyers"),
+        "excluded, so not exposed"
+    );
+    assert_eq!(
+        verdict_of(&r.departments["sales"], "error_rate"),
+        MetricVerdict::Fail
+    );
+    assert_eq!(
+        verdict_of(&r.departments["marketing"], "error_rate"),
+        MetricVerdict::Pass
+    );
+    assert_eq!(
+        verdict_of(&r.cohorts["sales/interior_designers"], "error_rate"),
+        MetricVerdict::Fail
+    );
+}

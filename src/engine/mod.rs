@@ -9,6 +9,7 @@
 pub mod action;
 pub mod alerts;
 pub mod command;
+pub mod compare;
 pub mod event;
 pub mod gates;
 pub mod live;
