@@ -1,12 +1,21 @@
 //! cutover: mission control for phased rollouts. The library holds the pure core — the
 //! rollout [`plan`], the deterministic [`engine`], the legacy-versus-enhanced [`judge`],
-//! sticky [`assign`]ment — and the durable [`journal`]; the binary adds the command line.
+//! sticky [`assign`]ment — the durable [`journal`], and around them the control plane
+//! ([`server`], fed by metric [`sources`] and the [`sim`]ulator), the wire [`protocol`], the
+//! [`client`] used by the command line, and the [`cli`] itself.
 
 pub mod assign;
 pub mod cli;
+pub mod client;
+pub mod clock;
 pub mod engine;
 pub mod journal;
 pub mod judge;
 pub mod metrics;
 pub mod plan;
+pub mod protocol;
+pub mod server;
+pub mod settings;
+pub mod sim;
+pub mod sources;
 pub mod time;

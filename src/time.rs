@@ -80,6 +80,32 @@ impl Period {
     }
 }
 
+impl Period {
+    /// For people: the two largest units, e.g. `1h 26m`, `3d 4h`, `45s`.
+    #[must_use]
+    pub fn human(self) -> String {
+        let mut rest = self.0 / SECOND;
+        let mut parts = Vec::new();
+        for (scale, unit) in [
+            (WEEK / SECOND, "w"),
+            (DAY / SECOND, "d"),
+            (HOUR / SECOND, "h"),
+            (MINUTE / SECOND, "m"),
+            (1, "s"),
+        ] {
+            if rest >= scale {
+                parts.push(format!("{}{unit}", rest / scale));
+                rest %= scale;
+            }
+        }
+        if parts.is_empty() {
+            "0s".into()
+        } else {
+            parts.into_iter().take(2).collect::<Vec<_>>().join(" ")
+        }
+    }
+}
+
 impl FromStr for Period {
     type Err = String;
 
@@ -166,6 +192,14 @@ mod tests {
             let again: Period = p.to_string().parse().unwrap();
             assert_eq!(again, p);
         }
+    }
+
+    #[test]
+    fn human_periods_show_two_units() {
+        assert_eq!(Period(5_202_385).human(), "1h 26m");
+        assert_eq!(Period::seconds(45).human(), "45s");
+        assert_eq!(Period::ZERO.human(), "0s");
+        assert_eq!("3w".parse::<Period>().unwrap().human(), "3w");
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub struct Transition {
 
 /// Something that happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
 pub enum EventKind {
     /// A journaled transition.
     Transition(Transition),

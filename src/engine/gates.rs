@@ -141,7 +141,7 @@ pub fn exit_gates(plan: &Plan, rollout: &Rollout, live: &Live, now: Timestamp) -
         } else {
             GateStatus::Fail
         },
-        detail: format!("{baked} of {} baked", step.bake),
+        detail: format!("{} of {} baked", baked.human(), step.bake.human()),
     }];
     for gate in plan.exit_gates(rollout.step) {
         let (mut status, mut detail) = condition_now(plan, rollout, live, now, gate);

@@ -349,14 +349,18 @@ impl Row {
     }
 }
 
-fn read_checked(
+const SELECT: &str = "SELECT seq, at, actor, command, reason, idempotency_key, revision, before, after, checksum FROM records";
+
+fn query_rows(
     path: &Path,
     conn: &Connection,
-) -> Result<(Vec<Record>, Option<Damage>), JournalError> {
-    let mut stmt = sql(path, conn.prepare("SELECT seq, at, actor, command, reason, idempotency_key, revision, before, after, checksum FROM records ORDER BY seq"))?;
+    clause: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<(Row, String)>, JournalError> {
+    let mut stmt = sql(path, conn.prepare(&format!("{SELECT} {clause}")))?;
     let rows = sql(
         path,
-        stmt.query_map([], |r| {
+        stmt.query_map(params, |r| {
             let row = Row {
                 seq: r.get(0)?,
                 at: r.get(1)?,
@@ -371,7 +375,40 @@ fn read_checked(
             Ok((row, r.get::<_, String>(9)?))
         }),
     )?;
-    let rows: Vec<_> = sql(path, rows.collect::<rusqlite::Result<Vec<_>>>())?;
+    sql(path, rows.collect::<rusqlite::Result<Vec<_>>>())
+}
+
+/// Up to `limit` intact records after `since`, read without disturbing the writer; stops at
+/// the first damaged record.
+pub fn read_since(dir: &Path, since: u64, limit: usize) -> Result<Vec<Record>, JournalError> {
+    let path = dir.join(FILE_NAME);
+    let conn = sql(
+        &path,
+        Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY),
+    )?;
+    let rows = query_rows(
+        &path,
+        &conn,
+        "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        params![since, limit],
+    )?;
+    Ok(rows
+        .into_iter()
+        .map_while(|(row, checksum)| {
+            if row.checksum() == checksum {
+                row.decode().ok()
+            } else {
+                None
+            }
+        })
+        .collect())
+}
+
+fn read_checked(
+    path: &Path,
+    conn: &Connection,
+) -> Result<(Vec<Record>, Option<Damage>), JournalError> {
+    let rows = query_rows(path, conn, "ORDER BY seq", [])?;
     let total = rows.len();
     let mut records = Vec::with_capacity(total);
     for (n, (row, checksum)) in rows.into_iter().enumerate() {

@@ -3,6 +3,7 @@
 //! modes, weights, flags and alert modes that the plan prescribes once that step is reached.
 //! Loading (`load`) reports problems with file, line and column; `validate` holds the rules.
 
+pub mod builtin;
 pub mod condition;
 pub mod load;
 pub mod model;

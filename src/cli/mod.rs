@@ -1,0 +1,277 @@
+//! The command line: clap definitions and dispatch. Local commands (`plan`, `journal`) run
+//! directly; `serve` and `sim` run the control plane and the simulator; the headless commands
+//! (`status`, `events`, and the actions) talk to a control plane over HTTP. Exit codes: 0
+//! done, 1 error, 2 refused (the reason printed).
+
+// Doc comments here are `--help` text, where backticks would show literally.
+#![allow(clippy::doc_markdown)]
+
+mod remote;
+mod serve;
+mod simulate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use color_eyre::eyre::{Result, WrapErr, eyre};
+
+use crate::journal;
+use crate::plan;
+use crate::settings::Settings;
+
+/// Mission control for phased rollouts, in the terminal.
+#[derive(Debug, Parser)]
+#[command(name = "cutover", version, about)]
+pub struct Cli {
+    /// Settings file (default: $XDG_CONFIG_HOME/cutover/config.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check or show rollout plans (profiles).
+    Plan {
+        #[command(subcommand)]
+        command: PlanCommand,
+    },
+    /// Read a rollout's journal.
+    Journal {
+        #[command(subcommand)]
+        command: JournalCommand,
+    },
+    /// Run the control plane.
+    Serve(serve::ServeArgs),
+    /// Run the fleet simulator against a control plane.
+    Sim(simulate::SimArgs),
+    /// Show the rollout's state.
+    Status {
+        /// Print the state object as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// List journaled events; with --follow, keep streaming everything that happens.
+    Events {
+        /// Only events after this seq.
+        #[arg(long, default_value_t = 0)]
+        since: u64,
+        /// Keep streaming.
+        #[arg(long)]
+        follow: bool,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Leave the current step (its gates must pass).
+    Advance(ActArgs),
+    /// Stop automatic progress.
+    Pause(ActArgs),
+    /// Resume; with a target, release its rollback or a named kill switch (`all`: everything).
+    Resume {
+        /// Cohort, department, kill switch or `all`.
+        target: Option<String>,
+        #[command(flatten)]
+        act: ActArgs,
+    },
+    /// Send a cohort, a department or `all` back to legacy.
+    Rollback {
+        /// Cohort (`dept/cohort`), department, or `all`.
+        target: String,
+        #[command(flatten)]
+        act: ActArgs,
+    },
+    /// Pull the global kill switch, or a named one.
+    Kill {
+        /// A named kill switch (default: the global one).
+        switch: Option<String>,
+        #[command(flatten)]
+        act: ActArgs,
+    },
+    /// Sign off a gate (admin).
+    Approve {
+        /// The sign-off gate's id.
+        gate: String,
+        #[command(flatten)]
+        act: ActArgs,
+    },
+    /// Put a cohort on canary at a percentage (admin).
+    SetWeight {
+        /// `department/cohort`.
+        cohort: String,
+        /// Percentage on enhanced, 0–100.
+        percent: f64,
+        #[command(flatten)]
+        act: ActArgs,
+    },
+    /// Acknowledge a firing alert.
+    Ack {
+        /// The alert key (`rule@scope`, or `am:…` for Alertmanager).
+        alert: String,
+        #[command(flatten)]
+        act: ActArgs,
+    },
+    /// Write a note in the journal.
+    Note {
+        /// The note.
+        #[arg(required = true)]
+        text: Vec<String>,
+        #[command(flatten)]
+        act: ActArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PlanCommand {
+    /// Check profiles; prints every problem as `file:line:col: field: message (hint)`.
+    Check {
+        /// Profile files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print a readable outline of a profile (a file, or a built-in name).
+    Show {
+        /// Profile file or built-in name.
+        profile: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum JournalCommand {
+    /// Write every journal record to standard output.
+    Export {
+        /// The data directory of the control plane.
+        #[arg(long)]
+        data: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Jsonl)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Jsonl,
+    Csv,
+}
+
+/// Where the control plane is and who we are.
+#[derive(Debug, Clone, Args)]
+pub struct RemoteArgs {
+    /// Control plane URL (default: settings, then http://127.0.0.1:7070).
+    #[arg(long, value_name = "URL")]
+    connect: Option<String>,
+    /// Bearer token (default: settings or CUTOVER_TOKEN).
+    #[arg(long, value_name = "TOKEN")]
+    token: Option<String>,
+}
+
+/// What every action carries.
+#[derive(Debug, Clone, Args)]
+pub struct ActArgs {
+    /// Why (recorded in the journal).
+    #[arg(long, default_value = "")]
+    reason: String,
+    /// Refuse unless the rollout is still at this revision.
+    #[arg(long, value_name = "REVISION")]
+    expect_revision: Option<u64>,
+    /// Idempotency key (default: a fresh one per invocation).
+    #[arg(long, value_name = "KEY")]
+    idempotency_key: Option<String>,
+    #[command(flatten)]
+    remote: RemoteArgs,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .wrap_err("starting the async runtime")
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let settings = || Settings::load(cli.config.as_deref()).map_err(|e| eyre!(e));
+    match cli.command {
+        Command::Plan {
+            command: PlanCommand::Check { files },
+        } => Ok(plan_check(&files)),
+        Command::Plan {
+            command: PlanCommand::Show { profile },
+        } => match plan::builtin::load(&profile) {
+            Ok(p) => {
+                print!("{}", plan::outline::outline(&p));
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                Ok(ExitCode::from(1))
+            }
+        },
+        Command::Journal {
+            command: JournalCommand::Export { data, format },
+        } => {
+            let records = journal::read_records(&data)
+                .wrap_err_with(|| format!("reading the journal in {}", data.display()))?;
+            let stdout = std::io::stdout().lock();
+            match format {
+                Format::Jsonl => journal::export::jsonl(&records, stdout)?,
+                Format::Csv => journal::export::csv(&records, stdout)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(args) => runtime()?.block_on(serve::run(args, settings()?)),
+        Command::Sim(args) => runtime()?.block_on(simulate::run(args, settings()?)),
+        Command::Status { json, remote } => {
+            runtime()?.block_on(remote::status(&remote::client(&remote, &settings()?), json))
+        }
+        Command::Events {
+            since,
+            follow,
+            json,
+            remote,
+        } => runtime()?.block_on(remote::events(
+            &remote::client(&remote, &settings()?),
+            since,
+            follow,
+            json,
+        )),
+        command => {
+            let (body, act) = remote::action_body(command)?;
+            runtime()?.block_on(remote::act(
+                &remote::client(&act.remote, &settings()?),
+                body,
+            ))
+        }
+    }
+}
+
+fn plan_check(files: &[PathBuf]) -> ExitCode {
+    let mut ok = true;
+    for file in files {
+        match plan::load_file(file) {
+            Ok(p) => println!(
+                "{}: ok ({} cohorts, {} phases, {} steps)",
+                file.display(),
+                p.cohorts().len(),
+                p.profile().phases.len(),
+                p.steps().len()
+            ),
+            Err(e) => {
+                ok = false;
+                eprintln!("{e}");
+            }
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

@@ -1,0 +1,179 @@
+//! `cutover serve`: resolves flags over settings over defaults, sets up logging to a file in
+//! the data directory, starts the control plane, and stops it on SIGINT, SIGTERM or SIGHUP.
+
+// Doc comments here are `--help` text, where backticks would show literally.
+#![allow(clippy::doc_markdown)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use color_eyre::eyre::{Result, WrapErr, eyre};
+
+use crate::clock::Clock;
+use crate::plan;
+use crate::server::auth::Auth;
+use crate::server::{self, ServeOptions};
+use crate::settings::Settings;
+use crate::sources::{Source, prometheus::Prometheus};
+use crate::time::Period;
+
+/// Flags of `cutover serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Profile: a file, or a built-in name (vividwalls, aixtiv, aigentflow, react-playbook, minimal).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Address to listen on (default 127.0.0.1:7070).
+    #[arg(long)]
+    listen: Option<String>,
+    /// Data directory for the journal and the log (default: $XDG_DATA_HOME/cutover/ROLLOUT).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Tokens file; required to listen on anything but loopback.
+    #[arg(long)]
+    tokens: Option<PathBuf>,
+    /// Metric source: push (default), sim, or sim:SCENARIO.
+    #[arg(long)]
+    source: Option<String>,
+    /// Read metrics from this Prometheus (its base URL) instead.
+    #[arg(long, value_name = "URL")]
+    prometheus: Option<String>,
+    /// Poll this Alertmanager for firing alerts.
+    #[arg(long, value_name = "URL")]
+    alertmanager: Option<String>,
+    /// Time between evaluations (default 10s).
+    #[arg(long, value_name = "PERIOD")]
+    eval_interval: Option<String>,
+    /// POST every transition to this URL (repeatable).
+    #[arg(long = "webhook", value_name = "URL")]
+    webhooks: Vec<String>,
+    /// Run the rollout clock this many times faster than the wall (bake times compress).
+    #[arg(long, default_value_t = 1.0)]
+    speed: f64,
+    /// Seed of the simulator.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+fn data_dir(id: &str) -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("cutover").join(id)
+}
+
+/// Resolves settings into server options.
+pub fn options(args: ServeArgs, settings: &Settings) -> Result<ServeOptions> {
+    let spec = args
+        .profile
+        .or_else(|| settings.profile.clone())
+        .ok_or_else(|| {
+            eyre!("no profile: pass --profile FILE (or a built-in name such as vividwalls)")
+        })?;
+    let plan = Arc::new(plan::builtin::load(&spec).map_err(|e| eyre!("{e}"))?);
+    let listen = args
+        .listen
+        .or_else(|| settings.listen.clone())
+        .unwrap_or_else(|| "127.0.0.1:7070".into());
+    let listen: SocketAddr = listen
+        .parse()
+        .map_err(|_| eyre!("--listen `{listen}` is not an address like 127.0.0.1:7070"))?;
+    let data = args
+        .data
+        .or_else(|| settings.data.clone())
+        .unwrap_or_else(|| data_dir(&plan.profile().rollout.id));
+    let auth = match args.tokens.or_else(|| settings.tokens.clone()) {
+        Some(path) => Auth::load(&path).map_err(|e| eyre!(e))?,
+        None => Auth::Open,
+    };
+    let interval = args
+        .eval_interval
+        .or_else(|| settings.eval_interval.clone())
+        .unwrap_or_else(|| "10s".into());
+    let interval: Period = interval
+        .parse()
+        .map_err(|e| eyre!("--eval-interval: {e}"))?;
+    if interval.0 < 10 {
+        return Err(eyre!("--eval-interval must be at least 10ms"));
+    }
+    let source = match (
+        args.prometheus.or_else(|| settings.prometheus.clone()),
+        args.source.or_else(|| settings.source.clone()),
+    ) {
+        (Some(_), Some(s)) if s != "prometheus" => {
+            return Err(eyre!(
+                "choose one metric source: --source {s} or --prometheus"
+            ));
+        }
+        (Some(url), _) => Source::Prometheus(Prometheus::new(&url, plan.clone())),
+        (None, Some(spec)) => Source::parse(&spec, &plan, args.seed).map_err(|e| eyre!(e))?,
+        (None, None) => Source::Push,
+    };
+    let mut webhooks = args.webhooks;
+    if webhooks.is_empty() {
+        webhooks = settings.webhooks.clone().unwrap_or_default();
+    }
+    Ok(ServeOptions {
+        plan,
+        listen,
+        data,
+        auth,
+        source,
+        alertmanager: args.alertmanager.or_else(|| settings.alertmanager.clone()),
+        eval_interval: Duration::from_millis(interval.0),
+        webhooks,
+        clock: Clock::sped_up(args.speed),
+    })
+}
+
+/// Runs until a signal.
+pub async fn run(args: ServeArgs, settings: Settings) -> Result<ExitCode> {
+    let opts = options(args, &settings)?;
+    std::fs::create_dir_all(&opts.data)
+        .wrap_err_with(|| format!("creating {}", opts.data.display()))?;
+    let appender = tracing_appender::rolling::never(&opts.data, "cutover.log");
+    let (writer, _guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CUTOVER_LOG")
+        .unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init();
+    let data = opts.data.clone();
+    let mut running = server::start(opts).await?;
+    let revision = running.app.core.snapshot.borrow().state.revision;
+    eprintln!(
+        "cutover serve: listening on http://{} · data {} · journal at revision {revision}",
+        running.addr,
+        data.display()
+    );
+    if let Some(d) = &running.damage {
+        eprintln!("warning: {d}");
+    }
+    wait_for_signal().await;
+    eprintln!("cutover serve: stopping");
+    running.cancel.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        while running.tasks.join_next().await.is_some() {}
+    })
+    .await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Returns on SIGINT, SIGTERM or SIGHUP.
+pub async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let mut hup = signal(SignalKind::hangup()).expect("SIGHUP handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+        _ = hup.recv() => {}
+    }
+}

@@ -1,0 +1,179 @@
+//! `cutover sim`: the fleet simulator as its own process. It reads the plan from the control
+//! plane, follows the config stream so that its fleets are routed by the live weights, and
+//! each interval either pushes its samples (`POST /v1/samples`) or, with `--expose ADDR`,
+//! serves them as gauges on `/metrics` for Prometheus to scrape.
+
+// Doc comments here are `--help` text, where backticks would show literally.
+#![allow(clippy::doc_markdown)]
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use clap::Args;
+use color_eyre::eyre::{Result, WrapErr, eyre};
+use futures_util::StreamExt;
+use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest, http::HeaderValue};
+
+use super::RemoteArgs;
+use crate::metrics::{Observation, Variant};
+use crate::plan::{Plan, Profile};
+use crate::protocol::ConfigDoc;
+use crate::settings::Settings;
+use crate::sim::{Fleet, Scenario};
+use crate::time::Period;
+
+/// Flags of `cutover sim`.
+#[derive(Debug, Clone, Args)]
+pub struct SimArgs {
+    /// Fault script: healthy, error-spike, latency-regression, revenue-drop, flapping, metrics-outage.
+    #[arg(long, default_value = "healthy")]
+    scenario: String,
+    /// Random seed (same seed and weights: same samples).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Requests per second per cohort.
+    #[arg(long, default_value_t = 40.0)]
+    rate: f64,
+    /// Time between windows.
+    #[arg(long, default_value = "10s")]
+    interval: String,
+    /// Serve `/metrics` here for Prometheus instead of pushing.
+    #[arg(long, value_name = "ADDR")]
+    expose: Option<String>,
+    #[command(flatten)]
+    remote: RemoteArgs,
+}
+
+/// The gauges exposed for Prometheus, one per metric, cohort and variant.
+#[must_use]
+pub fn exposition(observations: &[Observation]) -> String {
+    let mut out = String::from(
+        "# HELP cutover_sim_value Simulated metric value per cohort and variant.\n# TYPE cutover_sim_value gauge\n",
+    );
+    for o in observations {
+        let variant = match o.variant {
+            Some(Variant::Legacy) => "legacy",
+            Some(Variant::Enhanced) => "enhanced",
+            None => "",
+        };
+        let department = o.cohort.split('/').next().unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "cutover_sim_value{{metric=\"{}\",cohort=\"{}\",department=\"{department}\",variant=\"{variant}\"}} {}",
+            o.metric, o.cohort, o.value
+        );
+    }
+    out
+}
+
+/// Runs until interrupted.
+pub async fn run(args: SimArgs, settings: Settings) -> Result<ExitCode> {
+    let client = super::remote::client(&args.remote, &settings);
+    let token = args.remote.token.clone().or_else(|| settings.token.clone());
+    let scenario = Scenario::parse(&args.scenario).map_err(|e| eyre!(e))?;
+    let interval: Period = args
+        .interval
+        .parse()
+        .map_err(|e| eyre!("--interval: {e}"))?;
+    let http = reqwest::Client::new();
+    let with_token = |r: reqwest::RequestBuilder| match &token {
+        Some(t) => r.bearer_auth(t),
+        None => r,
+    };
+    let profile: Profile = with_token(http.get(format!("{}/v1/plan", client.base())))
+        .send()
+        .await
+        .wrap_err("reading the plan from the control plane")?
+        .error_for_status()?
+        .json()
+        .await?;
+    let plan = Arc::new(
+        Plan::from_profile(profile)
+            .map_err(|p| eyre!("the server's plan does not validate here: {p:?}"))?,
+    );
+    let mut fleet = Fleet::new(plan, scenario, args.seed);
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "a request count"
+    )]
+    let requests = (args.rate * interval.0 as f64 / 1000.0).round().max(1.0) as u32;
+    fleet.requests = requests;
+    let config = Arc::new(Mutex::new(None::<ConfigDoc>));
+    tokio::spawn(follow_config(
+        client.base().to_owned(),
+        token.clone(),
+        config.clone(),
+    ));
+    let exposed = Arc::new(Mutex::new(String::new()));
+    if let Some(addr) = &args.expose {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .wrap_err_with(|| format!("listening on {addr}"))?;
+        eprintln!(
+            "cutover sim: serving /metrics on http://{}",
+            listener.local_addr()?
+        );
+        let page = exposed.clone();
+        let router = Router::new().route(
+            "/metrics",
+            get(move || async move { page.lock().expect("page").clone() }),
+        );
+        tokio::spawn(async move { axum::serve(listener, router).await });
+    }
+    eprintln!(
+        "cutover sim: scenario {} · {requests} requests per cohort per window · every {interval}",
+        scenario.name()
+    );
+    let mut ticker = tokio::time::interval(Duration::from_millis(interval.0));
+    loop {
+        tokio::select! {
+            () = super::serve::wait_for_signal() => return Ok(ExitCode::SUCCESS),
+            _ = ticker.tick() => {}
+        }
+        let Some(doc) = config.lock().expect("config").clone() else {
+            continue;
+        };
+        let observations = fleet.window(&doc, crate::time::Timestamp(0));
+        if args.expose.is_some() {
+            *exposed.lock().expect("page") = exposition(&observations);
+        } else if let Err(e) = with_token(
+            http.post(format!("{}/v1/samples", client.base()))
+                .json(&observations),
+        )
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        {
+            eprintln!("cutover sim: push failed: {e}");
+        }
+    }
+}
+
+/// Keeps the latest config document, reconnecting to the config stream when it drops.
+async fn follow_config(base: String, token: Option<String>, config: Arc<Mutex<Option<ConfigDoc>>>) {
+    let url = format!("{}/v1/config/stream", base.replacen("http://", "ws://", 1));
+    loop {
+        let mut request = url.as_str().into_client_request().expect("url");
+        if let Some(t) = &token
+            && let Ok(v) = HeaderValue::from_str(&format!("Bearer {t}"))
+        {
+            request.headers_mut().insert("authorization", v);
+        }
+        if let Ok((mut ws, _)) = tokio_tungstenite::connect_async(request).await {
+            while let Some(Ok(msg)) = ws.next().await {
+                if let tungstenite::Message::Text(text) = msg
+                    && let Ok(doc) = serde_json::from_str::<ConfigDoc>(&text)
+                {
+                    *config.lock().expect("config") = Some(doc);
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}

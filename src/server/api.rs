@@ -1,0 +1,411 @@
+//! The HTTP API. Every error is JSON `{"error": code, "message": …}`: 400 malformed input,
+//! 401 no or unknown token, 403 role, 404 unknown path, 409 stale revision (with the current
+//! one), 413 body too large, 422 refused by the plan (with the gates), 503 journal unwritable.
+//! Reads (`state`, `assign`, `config`) come from the core's published feeds, not the core.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tokio::sync::oneshot;
+
+use super::AppState;
+use super::core::CoreMsg;
+use super::stats::Stats;
+use crate::assign;
+use crate::engine::{Action, ActionRequest, Actor, Refusal, Reply, Role};
+use crate::metrics::{Observation, Variant};
+use crate::protocol::{ActionBody, ActionReply, AssignReply, ErrorBody};
+
+/// An API error with its status.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    body: ErrorBody,
+}
+
+impl ApiError {
+    /// An error with a code and a message.
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            body: ErrorBody {
+                error: code.into(),
+                message: message.into(),
+                current_revision: None,
+                gates: Vec::new(),
+            },
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    fn refusal(r: Refusal) -> ApiError {
+        let message = r.to_string();
+        match r {
+            Refusal::Forbidden { .. } => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
+            Refusal::StaleRevision { current, .. } => {
+                let mut e = ApiError::new(StatusCode::CONFLICT, "stale_revision", message);
+                e.body.current_revision = Some(current);
+                e
+            }
+            Refusal::GatesFailing { gates } => {
+                let mut e =
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "gates_failing", message);
+                e.body.gates = gates;
+                e
+            }
+            Refusal::NotAllowed { .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not_allowed", message)
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// The caller, from the `Authorization` header.
+pub fn caller(app: &AppState, headers: &HeaderMap) -> ApiResult<Actor> {
+    let header = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok());
+    app.auth
+        .authenticate(header)
+        .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string()))
+}
+
+fn body_bytes(body: Result<Bytes, BytesRejection>) -> ApiResult<Bytes> {
+    body.map_err(|e| {
+        let status = e.status();
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "too_large"
+        } else {
+            "bad_request"
+        };
+        ApiError::new(status, code, e.body_text())
+    })
+}
+
+fn parse_json<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> ApiResult<T> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request(format!("malformed JSON body: {e}")))
+}
+
+/// `GET /healthz`: no token needed.
+pub async fn healthz(State(app): State<Arc<AppState>>) -> impl IntoResponse {
+    let snap = app.core.snapshot.borrow().clone();
+    Json(
+        serde_json::json!({ "status": "ok", "rollout": snap.state.rollout, "revision": snap.state.revision }),
+    )
+}
+
+/// `GET /v1/plan`: the profile as JSON (for `cutover sim` and dashboards).
+pub async fn plan(State(app): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult<Response> {
+    caller(&app, &headers)?;
+    Ok(Json(app.plan.profile()).into_response())
+}
+
+/// `GET /v1/state`.
+pub async fn state(State(app): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult<Response> {
+    caller(&app, &headers)?;
+    let snap = app.core.snapshot.borrow().clone();
+    Ok(Json(&snap.state).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EventsQuery {
+    #[serde(default)]
+    since: u64,
+    #[serde(default = "default_limit")]
+    limit: usize,
+}
+
+fn default_limit() -> usize {
+    100
+}
+
+/// `GET /v1/events?since=SEQ&limit=N`: journal records after `since`.
+pub async fn events(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    caller(&app, &headers)?;
+    let Query(q) =
+        query.map_err(|e| ApiError::bad_request(format!("bad query: {}", e.body_text())))?;
+    let limit = q.limit.clamp(1, 1000);
+    let dir = app.data.clone();
+    let records =
+        tokio::task::spawn_blocking(move || crate::journal::read_since(&dir, q.since, limit))
+            .await
+            .map_err(|e| {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+            })?
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "journal_unavailable",
+                    e.to_string(),
+                )
+            })?;
+    let next = records.last().map_or(q.since, |r| r.seq);
+    Ok(Json(serde_json::json!({ "events": records, "next": next })).into_response())
+}
+
+/// `POST /v1/actions`.
+pub async fn action(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let actor = caller(&app, &headers)?;
+    let body: ActionBody = parse_json(&body_bytes(body)?)?;
+    let action = Action::parse(&body.text()).map_err(ApiError::bad_request)?;
+    let request = ActionRequest {
+        action,
+        actor,
+        reason: body.reason,
+        idempotency_key: body.idempotency_key,
+        expected_revision: body.expected_revision,
+        at: app.clock.now(),
+    };
+    let (tx, rx) = oneshot::channel();
+    app.core
+        .tx
+        .send(CoreMsg::Action(request, tx))
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "shutting_down",
+                "the server is shutting down",
+            )
+        })?;
+    let outcome = rx
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "shutting_down",
+                "the server is shutting down",
+            )
+        })?
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "journal_unavailable", e))?;
+    match outcome.reply {
+        Reply::Applied { revision } => Ok(Json(ActionReply {
+            revision,
+            duplicate: false,
+            state: outcome.state,
+        })
+        .into_response()),
+        Reply::Duplicate { revision } => Ok(Json(ActionReply {
+            revision,
+            duplicate: true,
+            state: outcome.state,
+        })
+        .into_response()),
+        Reply::Refused(r) => Err(ApiError::refusal(r)),
+    }
+}
+
+/// `POST /v1/samples`: a JSON array or NDJSON of samples; bad ones are reported by index.
+pub async fn samples(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let actor = caller(&app, &headers)?;
+    if actor.role < Role::Operator {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "a viewer may not push samples (needs operator)",
+        ));
+    }
+    let bytes = body_bytes(body)?;
+    let (accepted, rejected) = parse_samples(&app, &bytes)?;
+    Stats::add(&app.stats.samples_accepted, accepted.len() as u64);
+    Stats::add(&app.stats.samples_rejected, rejected.len() as u64);
+    let count = accepted.len();
+    app.ingest.push(accepted);
+    let rejected: Vec<_> = rejected
+        .into_iter()
+        .map(|(index, reason)| serde_json::json!({ "index": index, "reason": reason }))
+        .collect();
+    let status = if count == 0 && !rejected.is_empty() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(serde_json::json!({ "accepted": count, "rejected": rejected })),
+    )
+        .into_response())
+}
+
+type Parsed = (Vec<Observation>, Vec<(usize, String)>);
+
+fn parse_samples(app: &AppState, bytes: &[u8]) -> ApiResult<Parsed> {
+    let trimmed = bytes.trim_ascii_start();
+    let values: Vec<serde_json::Value> = if trimmed.first() == Some(&b'[') {
+        parse_json(trimmed)?
+    } else {
+        let mut out = Vec::new();
+        for (n, line) in trimmed.split(|b| *b == b'\n').enumerate() {
+            if line.trim_ascii().is_empty() {
+                continue;
+            }
+            out.push(serde_json::from_slice(line).map_err(|e| {
+                ApiError::bad_request(format!("line {}: malformed JSON: {e}", n + 1))
+            })?);
+        }
+        out
+    };
+    let mut accepted = Vec::with_capacity(values.len());
+    let mut rejected = Vec::new();
+    for (index, value) in values.into_iter().enumerate() {
+        match serde_json::from_value::<Observation>(value)
+            .map_err(|e| e.to_string())
+            .and_then(|o| check_sample(app, o))
+        {
+            Ok(o) => accepted.push(o),
+            Err(reason) => rejected.push((index, reason)),
+        }
+    }
+    Ok((accepted, rejected))
+}
+
+fn check_sample(app: &AppState, o: Observation) -> Result<Observation, String> {
+    let def = app
+        .plan
+        .profile()
+        .metrics
+        .get(&o.metric)
+        .ok_or_else(|| format!("unknown metric `{}`", o.metric))?;
+    if o.cohort != "*" && app.plan.cohort_index(&o.cohort).is_none() {
+        return Err(format!("unknown cohort `{}`", o.cohort));
+    }
+    if o.cohort == "*" && def.compare {
+        return Err(format!(
+            "`{}` is compared per cohort: `*` is only for single-valued metrics",
+            o.metric
+        ));
+    }
+    if def.compare && o.variant.is_none() {
+        return Err(format!(
+            "`{}` is compared: say the variant (legacy or enhanced)",
+            o.metric
+        ));
+    }
+    if !o.value.is_finite() {
+        return Err("value is not a finite number".into());
+    }
+    Ok(o)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AssignQuery {
+    cohort: String,
+    unit: String,
+}
+
+/// `GET /v1/assign?cohort=C&unit=U`.
+pub async fn assign(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    query: Result<Query<AssignQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    caller(&app, &headers)?;
+    let Query(q) = query.map_err(|e| {
+        ApiError::bad_request(format!(
+            "{} (write /v1/assign?cohort=DEPT/COHORT&unit=UNIT)",
+            e.body_text()
+        ))
+    })?;
+    let feed = app.core.config.borrow().clone();
+    let c = feed
+        .doc
+        .cohorts
+        .iter()
+        .find(|c| c.id == q.cohort)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_cohort",
+                format!("no cohort `{}`", q.cohort),
+            )
+        })?;
+    let bucket = assign::bucket(assign::cohort_seed(&feed.doc.salt, &c.id), &q.unit);
+    let variant = if bucket < c.weight_bp {
+        Variant::Enhanced
+    } else {
+        Variant::Legacy
+    };
+    Ok(Json(AssignReply {
+        cohort: c.id.clone(),
+        unit: q.unit,
+        variant,
+        mode: c.mode,
+        bucket,
+        weight_bp: c.weight_bp,
+        flags: c.flags.clone(),
+        revision: feed.doc.revision,
+    })
+    .into_response())
+}
+
+/// `GET /v1/config` with `ETag` / `If-None-Match`.
+pub async fn config(State(app): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult<Response> {
+    caller(&app, &headers)?;
+    let feed = app.core.config.borrow().clone();
+    let etag = HeaderValue::from_str(&feed.etag).expect("etag is ASCII");
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v == etag)
+    {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    }
+    Ok((
+        [
+            (header::ETAG, etag),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+        ],
+        feed.json.clone(),
+    )
+        .into_response())
+}
+
+/// Unknown paths.
+pub async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such endpoint (see docs/protocol.md)",
+    )
+}
+
+/// Known paths with the wrong method.
+pub async fn wrong_method() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that method (see docs/protocol.md)",
+    )
+}

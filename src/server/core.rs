@@ -1,0 +1,320 @@
+//! The core: the one task that owns the engine state and the journal. Every input — an
+//! action, a metric window, Alertmanager's alerts, a tick — is handled here in order; its
+//! transitions are written to the journal (and synced) before anyone is answered, and only
+//! then are its events published to the stream, the snapshot and config feeds refreshed and
+//! webhooks queued. If the journal cannot be written, the state is put back as it was and the
+//! caller is told, so nothing is acknowledged that a restart would not remember.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio_util::sync::CancellationToken;
+
+use super::hub::Hub;
+use super::stats::Stats;
+use crate::clock::Clock;
+use crate::engine::view::{self, StateView};
+use crate::engine::{
+    self, ActionRequest, EngineState, Event, EventKind, ExternalAlert, Input, Reply,
+};
+use crate::journal::Journal;
+use crate::metrics::MetricWindow;
+use crate::plan::Plan;
+use crate::protocol::{CohortConfig, ConfigDoc, ServerMessage, Snapshot};
+
+/// How many recent events a snapshot carries.
+const RECENT_EVENTS: usize = 200;
+
+/// A request to the core.
+#[derive(Debug)]
+pub enum CoreMsg {
+    /// Decide on an action; the reply comes after the journal is synced.
+    Action(
+        ActionRequest,
+        oneshot::Sender<Result<ActionOutcome, String>>,
+    ),
+    /// A metric window from a source.
+    Metrics(MetricWindow),
+    /// The alerts Alertmanager reports firing now.
+    ExternalAlerts(Vec<ExternalAlert>),
+}
+
+/// The answer to an action.
+#[derive(Debug, Clone)]
+pub struct ActionOutcome {
+    /// The engine's reply.
+    pub reply: Reply,
+    /// The state after it.
+    pub state: StateView,
+}
+
+/// The config document with its serialised form, shared with every app-facing handler.
+#[derive(Debug)]
+pub struct ConfigFeed {
+    /// The document.
+    pub doc: ConfigDoc,
+    /// Its JSON.
+    pub json: String,
+    /// Its entity tag.
+    pub etag: String,
+}
+
+/// Where a transition goes after it is journaled (webhooks).
+pub type TransitionSink = mpsc::Sender<Arc<Event>>;
+
+/// The core task's state.
+pub struct Core {
+    plan: Arc<Plan>,
+    state: EngineState,
+    journal: Journal,
+    clock: Clock,
+    hub: Arc<Hub>,
+    stats: Arc<Stats>,
+    recent: VecDeque<Event>,
+    snapshot: watch::Sender<Arc<Snapshot>>,
+    config: watch::Sender<Arc<ConfigFeed>>,
+    webhooks: Option<TransitionSink>,
+}
+
+/// The read side of the core for handlers: no message round trip needed.
+#[derive(Clone)]
+pub struct CoreHandles {
+    /// Sends inputs to the core.
+    pub tx: mpsc::Sender<CoreMsg>,
+    /// The latest snapshot.
+    pub snapshot: watch::Receiver<Arc<Snapshot>>,
+    /// The latest config document.
+    pub config: watch::Receiver<Arc<ConfigFeed>>,
+}
+
+impl Core {
+    /// A core over a replayed journal; returns it with the handles to reach it.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "everything the core owns, passed once at start-up"
+    )]
+    pub fn new(
+        plan: Arc<Plan>,
+        engine: EngineState,
+        journal: Journal,
+        clock: Clock,
+        hub: Arc<Hub>,
+        stats: Arc<Stats>,
+        recent: Vec<Event>,
+        webhooks: Option<TransitionSink>,
+    ) -> (Core, CoreHandles, mpsc::Receiver<CoreMsg>) {
+        let (tx, rx) = mpsc::channel(1024);
+        let recent: VecDeque<Event> = recent.into_iter().rev().take(RECENT_EVENTS).rev().collect();
+        let (snapshot, snapshot_rx) = watch::channel(Arc::new(build_snapshot(
+            &plan, &engine, &hub, clock, &recent,
+        )));
+        let (config, config_rx) = watch::channel(Arc::new(build_config(&plan, &engine)));
+        let core = Core {
+            plan,
+            state: engine,
+            journal,
+            clock,
+            hub,
+            stats,
+            recent,
+            snapshot,
+            config,
+            webhooks,
+        };
+        (
+            core,
+            CoreHandles {
+                tx,
+                snapshot: snapshot_rx,
+                config: config_rx,
+            },
+            rx,
+        )
+    }
+
+    /// Runs until cancelled: inputs as they come, and a tick every `interval` of wall time.
+    pub async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<CoreMsg>,
+        interval: std::time::Duration,
+        cancel: CancellationToken,
+    ) {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = cancel.cancelled() => break,
+                msg = rx.recv() => match msg {
+                    Some(msg) => self.handle(msg),
+                    None => break,
+                },
+                _ = ticker.tick() => {
+                    let now = self.clock.now();
+                    let _ = self.input(Input::Tick(now));
+                }
+            }
+        }
+    }
+
+    fn handle(&mut self, msg: CoreMsg) {
+        match msg {
+            CoreMsg::Action(request, reply) => {
+                let result = self.input(Input::Action(request)).map(|out| ActionOutcome {
+                    reply: out.reply.expect("actions are answered"),
+                    state: view::state_view(&self.plan, &self.state.rollout),
+                });
+                match &result {
+                    Ok(ActionOutcome {
+                        reply: Reply::Applied { .. },
+                        ..
+                    }) => Stats::bump(&self.stats.actions_applied),
+                    Ok(ActionOutcome {
+                        reply: Reply::Duplicate { .. },
+                        ..
+                    }) => Stats::bump(&self.stats.actions_duplicate),
+                    _ => Stats::bump(&self.stats.actions_refused),
+                }
+                let _ = reply.send(result);
+            }
+            CoreMsg::Metrics(window) => {
+                let at = window.at;
+                if self.input(Input::Metrics(window)).is_ok() {
+                    let judge = engine::compare::rollups(&self.plan, &self.state);
+                    let gates = self.state.live.gates.clone();
+                    self.hub.publish(|seq| ServerMessage::Metrics {
+                        seq,
+                        at,
+                        judge,
+                        gates,
+                    });
+                    self.refresh();
+                }
+            }
+            CoreMsg::ExternalAlerts(alerts) => {
+                let now = self.clock.now();
+                let _ = self.input(Input::ExternalAlerts { at: now, alerts });
+            }
+        }
+    }
+
+    /// Feeds the engine, journals, publishes. On a journal failure the state is restored.
+    fn input(&mut self, input: Input) -> Result<engine::Output, String> {
+        let before = self.state.clone();
+        let out = engine::handle(&self.plan, &mut self.state, input);
+        if !out.transitions.is_empty() {
+            let written = tokio::task::block_in_place(|| self.journal.append(&out.transitions));
+            if let Err(e) = written {
+                tracing::error!(error = %e, "journal write failed; the input is not applied");
+                self.state = before;
+                return Err(format!(
+                    "the journal could not be written, so nothing was changed: {e}"
+                ));
+            }
+        }
+        let changed = !out.events.is_empty();
+        for event in &out.events {
+            self.publish(event);
+        }
+        if changed {
+            self.refresh();
+        }
+        Ok(out)
+    }
+
+    fn publish(&mut self, event: &Event) {
+        match &event.kind {
+            EventKind::AlertFired { .. } | EventKind::AlertResolved { .. } => {
+                let alerts =
+                    engine::alerts::firing(&self.plan, &self.state.rollout, &self.state.live);
+                self.hub.publish(|seq| ServerMessage::Alert {
+                    seq,
+                    event: event.clone(),
+                    alerts,
+                });
+            }
+            EventKind::Transition(_) | EventKind::Refused { .. } => {
+                let state = view::state_view(&self.plan, &self.state.rollout);
+                self.hub.publish(|seq| ServerMessage::Event {
+                    seq,
+                    event: event.clone(),
+                    state,
+                });
+            }
+        }
+        if let (EventKind::Transition(t), Some(sink)) = (&event.kind, &self.webhooks) {
+            tracing::info!(revision = t.revision, actor = %t.actor, "{t}");
+            // A full webhook queue drops the event (counted) rather than delay the rollout.
+            if sink.try_send(Arc::new(event.clone())).is_err() {
+                Stats::bump(&self.stats.webhook_dropped);
+            }
+        }
+        if self.recent.len() == RECENT_EVENTS {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(event.clone());
+    }
+
+    /// Refreshes the snapshot, and the config document when it changed.
+    fn refresh(&mut self) {
+        self.snapshot.send_replace(Arc::new(build_snapshot(
+            &self.plan,
+            &self.state,
+            &self.hub,
+            self.clock,
+            &self.recent,
+        )));
+        let config = build_config(&self.plan, &self.state);
+        if config.doc != self.config.borrow().doc {
+            self.config.send_replace(Arc::new(config));
+        }
+    }
+}
+
+fn build_snapshot(
+    plan: &Plan,
+    state: &EngineState,
+    hub: &Hub,
+    clock: Clock,
+    recent: &VecDeque<Event>,
+) -> Snapshot {
+    Snapshot {
+        seq: hub.current(),
+        now: clock.now(),
+        name: plan.profile().rollout.name.clone(),
+        state: view::state_view(plan, &state.rollout),
+        gates: state.live.gates.clone(),
+        alerts: engine::alerts::firing(plan, &state.rollout, &state.live),
+        judge: engine::compare::rollups(plan, state),
+        data_at: state.live.windows.last().map(|w| w.at),
+        events: recent.iter().cloned().collect(),
+    }
+}
+
+/// The config document apps evaluate assignments from.
+#[must_use]
+pub fn build_config(plan: &Plan, state: &EngineState) -> ConfigFeed {
+    let rollout = &state.rollout;
+    let cohorts = (0..plan.cohorts().len())
+        .map(|i| {
+            let (target, _) = view::effective(plan, rollout, i);
+            CohortConfig {
+                id: plan.cohorts()[i].id.clone(),
+                mode: target.mode,
+                weight_bp: target.weight.bp(),
+                flags: view::cohort_flags(plan, rollout, i),
+            }
+        })
+        .collect();
+    let doc = ConfigDoc {
+        rollout: plan.profile().rollout.id.clone(),
+        revision: rollout.revision,
+        salt: plan.salt().to_owned(),
+        buckets: crate::assign::BUCKETS,
+        status: rollout.status,
+        cohorts,
+    };
+    let json = serde_json::to_string(&doc).expect("config serializes");
+    let etag = format!("\"{}-{}\"", doc.rollout, doc.revision);
+    ConfigFeed { doc, json, etag }
+}

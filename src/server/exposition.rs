@@ -1,0 +1,208 @@
+//! `GET /metrics`: the control plane in Prometheus exposition format — rollout status and
+//! revision, each cohort's weight, gate and alert states, action outcomes, stream clients and
+//! resyncs, config subscribers, samples, webhook deliveries and source errors.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use super::api::{ApiError, caller};
+use super::stats::Stats;
+use crate::engine::{GateStatus, Status};
+use crate::plan::Tier;
+
+fn escape(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// Renders every metric.
+#[must_use]
+pub fn render(app: &AppState) -> String {
+    let snap = app.core.snapshot.borrow().clone();
+    let state = &snap.state;
+    let mut out = String::with_capacity(4096);
+    let o = &mut out;
+    family(
+        o,
+        "cutover_revision",
+        "gauge",
+        "Journaled transitions of the rollout.",
+    );
+    let _ = writeln!(o, "cutover_revision {}", state.revision);
+    family(
+        o,
+        "cutover_status",
+        "gauge",
+        "1 for the rollout's current status.",
+    );
+    for s in [
+        Status::Running,
+        Status::Paused,
+        Status::RollingBack,
+        Status::Killed,
+        Status::Completed,
+    ] {
+        let name = serde_json::to_value(s)
+            .expect("status")
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let _ = writeln!(
+            o,
+            "cutover_status{{status=\"{name}\"}} {}",
+            u8::from(state.status == s)
+        );
+    }
+    family(
+        o,
+        "cutover_step",
+        "gauge",
+        "Current step number (1-based) across the plan.",
+    );
+    let _ = writeln!(
+        o,
+        "cutover_step{{phase=\"{}\",step=\"{}\"}} {}",
+        escape(&state.phase),
+        escape(&state.step),
+        state.step_number
+    );
+    family(
+        o,
+        "cutover_cohort_weight_bp",
+        "gauge",
+        "Effective weight on enhanced per cohort, in basis points.",
+    );
+    for c in &state.cohorts {
+        let _ = writeln!(
+            o,
+            "cutover_cohort_weight_bp{{cohort=\"{}\",department=\"{}\",mode=\"{}\"}} {}",
+            escape(&c.id),
+            escape(&c.department),
+            c.mode.name(),
+            c.weight_bp
+        );
+    }
+    family(
+        o,
+        "cutover_gate_status",
+        "gauge",
+        "Exit gates of the current step: 1 pass, 0 fail, -1 inconclusive.",
+    );
+    for g in &snap.gates {
+        let v = match g.status {
+            GateStatus::Pass => 1,
+            GateStatus::Fail => 0,
+            GateStatus::Inconclusive => -1,
+        };
+        let _ = writeln!(o, "cutover_gate_status{{gate=\"{}\"}} {v}", escape(&g.id));
+    }
+    family(
+        o,
+        "cutover_alerts_firing",
+        "gauge",
+        "Firing alerts per tier.",
+    );
+    for t in Tier::ALL {
+        let n = snap.alerts.iter().filter(|a| a.tier == t).count();
+        let _ = writeln!(o, "cutover_alerts_firing{{tier=\"{}\"}} {n}", t.name());
+    }
+    let s = &app.stats;
+    family(o, "cutover_actions_total", "counter", "Actions by outcome.");
+    for (outcome, c) in [
+        ("applied", &s.actions_applied),
+        ("duplicate", &s.actions_duplicate),
+        ("refused", &s.actions_refused),
+    ] {
+        let _ = writeln!(
+            o,
+            "cutover_actions_total{{outcome=\"{outcome}\"}} {}",
+            Stats::get(c)
+        );
+    }
+    for (name, kind, help, c) in [
+        (
+            "cutover_stream_clients",
+            "gauge",
+            "Connected stream clients.",
+            &s.stream_clients,
+        ),
+        (
+            "cutover_stream_resyncs_total",
+            "counter",
+            "Slow stream clients resynchronised with a snapshot (their queue overflowed).",
+            &s.stream_resyncs,
+        ),
+        (
+            "cutover_config_subscribers",
+            "gauge",
+            "Connected config-stream subscribers.",
+            &s.config_subscribers,
+        ),
+        (
+            "cutover_samples_accepted_total",
+            "counter",
+            "Samples accepted by the push API.",
+            &s.samples_accepted,
+        ),
+        (
+            "cutover_samples_rejected_total",
+            "counter",
+            "Samples rejected by the push API.",
+            &s.samples_rejected,
+        ),
+        (
+            "cutover_webhook_delivered_total",
+            "counter",
+            "Webhook deliveries that succeeded.",
+            &s.webhook_delivered,
+        ),
+        (
+            "cutover_webhook_failed_total",
+            "counter",
+            "Webhook deliveries that failed after every retry.",
+            &s.webhook_failed,
+        ),
+        (
+            "cutover_webhook_dropped_total",
+            "counter",
+            "Webhook events dropped because the queue was full.",
+            &s.webhook_dropped,
+        ),
+        (
+            "cutover_source_errors_total",
+            "counter",
+            "Metric source reads that failed or came back empty.",
+            &s.source_errors,
+        ),
+    ] {
+        family(o, name, kind, help);
+        let _ = writeln!(o, "{name} {}", Stats::get(c));
+    }
+    out
+}
+
+/// `GET /metrics`.
+pub async fn metrics(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    caller(&app, &headers)?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        )],
+        render(&app),
+    )
+        .into_response())
+}

@@ -1,0 +1,277 @@
+//! The control plane (`cutover serve`): loads the plan, replays the journal, and runs the
+//! core, the metric collector, the Alertmanager poller and webhook delivery as tasks under one
+//! cancellation token, behind an axum router. [`start`] returns once it is listening, so the
+//! binary, the demo and the tests all run the same server in-process.
+
+pub mod api;
+pub mod auth;
+pub mod core;
+pub mod exposition;
+pub mod hub;
+pub mod ingest;
+pub mod stats;
+pub mod stream;
+pub mod webhooks;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use self::auth::Auth;
+use self::core::{Core, CoreHandles, CoreMsg};
+use self::hub::Hub;
+use self::ingest::Ingest;
+use self::stats::Stats;
+use crate::clock::Clock;
+use crate::engine::{EngineState, Event, EventKind};
+use crate::journal::Journal;
+use crate::metrics::MetricWindow;
+use crate::plan::Plan;
+use crate::sources::{self, Source};
+
+/// Largest request body outside `/v1/samples`.
+pub const BODY_LIMIT: usize = 64 * 1024;
+/// Largest `/v1/samples` body.
+pub const SAMPLES_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Everything `cutover serve` is told.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The plan.
+    pub plan: Arc<Plan>,
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// Where the journal lives.
+    pub data: PathBuf,
+    /// Who may do what; `Auth::Open` only on loopback.
+    pub auth: Auth,
+    /// Where metrics come from (pushed samples are always accepted too).
+    pub source: Source,
+    /// Alertmanager to poll, if any.
+    pub alertmanager: Option<String>,
+    /// Wall time between evaluations.
+    pub eval_interval: Duration,
+    /// URLs to POST every transition to.
+    pub webhooks: Vec<String>,
+    /// The engine's clock.
+    pub clock: Clock,
+}
+
+/// What every handler shares.
+pub struct AppState {
+    /// The plan.
+    pub plan: Arc<Plan>,
+    /// Token checks.
+    pub auth: Auth,
+    /// The core's feeds and inbox.
+    pub core: CoreHandles,
+    /// The stream.
+    pub hub: Arc<Hub>,
+    /// Counters.
+    pub stats: Arc<Stats>,
+    /// The engine's clock.
+    pub clock: Clock,
+    /// The data directory.
+    pub data: PathBuf,
+    /// Pushed samples waiting for the next evaluation.
+    pub ingest: Arc<Ingest>,
+    /// Stops everything.
+    pub cancel: CancellationToken,
+}
+
+/// A running control plane.
+pub struct Running {
+    /// The address it listens on (with the real port when asked for port 0).
+    pub addr: SocketAddr,
+    /// Shared state (for in-process callers such as the demo).
+    pub app: Arc<AppState>,
+    /// Cancel to stop every task.
+    pub cancel: CancellationToken,
+    /// The tasks; they end after `cancel`.
+    pub tasks: JoinSet<()>,
+    /// A journal tail found damaged and moved aside at start-up.
+    pub damage: Option<crate::journal::Damage>,
+}
+
+/// Why the control plane could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Open to everyone on a reachable address.
+    #[error(
+        "refusing to listen on {0} without a tokens file: pass --tokens FILE, or listen on 127.0.0.1"
+    )]
+    OpenOnNetwork(SocketAddr),
+    /// The journal failed.
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// Starts the control plane and returns once it is listening.
+pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
+    if opts.auth.is_open() && !opts.listen.ip().is_loopback() {
+        return Err(StartError::OpenOnNetwork(opts.listen));
+    }
+    let plan = opts.plan.clone();
+    let data = opts.data.clone();
+    let clock = opts.clock;
+    let opened = {
+        let plan = plan.clone();
+        tokio::task::spawn_blocking(move || Journal::open(&data, &plan, clock.now()))
+            .await
+            .expect("journal task")?
+    };
+    if let Some(d) = &opened.damage {
+        tracing::warn!("{d}");
+    }
+    let recent: Vec<Event> = opened
+        .records
+        .iter()
+        .map(|r| Event {
+            at: r.transition.at,
+            kind: EventKind::Transition(r.transition.clone()),
+        })
+        .collect();
+    let listener = TcpListener::bind(opts.listen)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: opts.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: opts.listen,
+        source,
+    })?;
+    let cancel = CancellationToken::new();
+    let hub = Arc::new(Hub::new());
+    let stats = Arc::new(Stats::default());
+    let mut tasks = JoinSet::new();
+    let webhook_tx = (!opts.webhooks.is_empty()).then(|| {
+        let (tx, rx) = mpsc::channel(webhooks::QUEUE);
+        tasks.spawn(webhooks::deliver(
+            opts.webhooks.clone(),
+            rx,
+            stats.clone(),
+            cancel.clone(),
+        ));
+        tx
+    });
+    let engine = EngineState::resume(opened.rollout);
+    let (core, handles, rx) = Core::new(
+        plan.clone(),
+        engine,
+        opened.journal,
+        clock,
+        hub.clone(),
+        stats.clone(),
+        recent,
+        webhook_tx,
+    );
+    tasks.spawn(core.run(rx, opts.eval_interval, cancel.clone()));
+    let app = Arc::new(AppState {
+        plan: plan.clone(),
+        auth: opts.auth.clone(),
+        core: handles,
+        hub,
+        stats,
+        clock,
+        data: opts.data.clone(),
+        ingest: Arc::new(Ingest::default()),
+        cancel: cancel.clone(),
+    });
+    tasks.spawn(collect(
+        app.clone(),
+        opts.source.clone(),
+        opts.eval_interval,
+    ));
+    if let Some(url) = opts.alertmanager.clone() {
+        tasks.spawn(sources::alertmanager::poll(
+            url,
+            app.clone(),
+            opts.eval_interval,
+        ));
+    }
+    let router = router(app.clone());
+    let shutdown = cancel.clone();
+    tasks.spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    tracing::info!(%addr, rollout = %plan.profile().rollout.id, "control plane listening");
+    Ok(Running {
+        addr,
+        app,
+        cancel,
+        tasks,
+        damage: opened.damage,
+    })
+}
+
+/// The HTTP and WebSocket routes.
+pub fn router(app: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/v1/state", get(api::state))
+        .route("/v1/plan", get(api::plan))
+        .route("/v1/events", get(api::events))
+        .route("/v1/actions", post(api::action))
+        .route(
+            "/v1/samples",
+            post(api::samples).layer(DefaultBodyLimit::max(SAMPLES_LIMIT)),
+        )
+        .route("/v1/assign", get(api::assign))
+        .route("/v1/config", get(api::config))
+        .route("/v1/config/stream", get(stream::config_stream))
+        .route("/v1/stream", get(stream::stream))
+        .route("/metrics", get(exposition::metrics))
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::wrong_method)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(app)
+}
+
+/// Each evaluation interval: the source's window plus pushed samples, to the core.
+async fn collect(app: Arc<AppState>, mut source: Source, interval: Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker.tick().await;
+    loop {
+        tokio::select! {
+            () = app.cancel.cancelled() => return,
+            _ = ticker.tick() => {}
+        }
+        let at = app.clock.now();
+        let config = app.core.config.borrow().clone();
+        let mut observations = source.read(&app, &config.doc, at).await;
+        observations.extend(app.ingest.drain());
+        if app
+            .core
+            .tx
+            .send(CoreMsg::Metrics(MetricWindow { at, observations }))
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+}

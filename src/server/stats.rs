@@ -1,0 +1,55 @@
+//! Counters and gauges for `GET /metrics`, updated lock-free by the tasks that do the work.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Process-wide counters.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Actions applied.
+    pub actions_applied: AtomicU64,
+    /// Actions answered as duplicates.
+    pub actions_duplicate: AtomicU64,
+    /// Actions refused.
+    pub actions_refused: AtomicU64,
+    /// Stream clients connected now.
+    pub stream_clients: AtomicU64,
+    /// Times a slow stream client fell behind and was resynchronised with a snapshot.
+    pub stream_resyncs: AtomicU64,
+    /// Config-stream subscribers connected now.
+    pub config_subscribers: AtomicU64,
+    /// Samples accepted by the push API.
+    pub samples_accepted: AtomicU64,
+    /// Samples rejected by the push API.
+    pub samples_rejected: AtomicU64,
+    /// Webhook deliveries that succeeded.
+    pub webhook_delivered: AtomicU64,
+    /// Webhook deliveries that failed after every retry.
+    pub webhook_failed: AtomicU64,
+    /// Webhook events dropped because the queue was full.
+    pub webhook_dropped: AtomicU64,
+    /// Metric source reads that failed or came back empty.
+    pub source_errors: AtomicU64,
+}
+
+impl Stats {
+    /// Adds one to a counter.
+    pub fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Adds `n` to a counter.
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Subtracts one from a gauge.
+    pub fn drop_one(gauge: &AtomicU64) {
+        gauge.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Reads a counter.
+    #[must_use]
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,205 @@
+//! The WebSocket endpoints. `/v1/stream` sends `hello`, then a `snapshot` (or, resuming,
+//! everything after the client's seq), then every message in seq order with pings between;
+//! a client that falls behind gets a fresh snapshot. A malformed or unknown client message is
+//! answered with an `error` frame and the connection stays up. `/v1/config/stream` pushes the
+//! config document on connect and on every change, so a kill reaches apps at once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::AppState;
+use super::api::{ApiError, caller};
+use super::stats::Stats;
+use crate::protocol::{ClientMessage, PROTOCOL, SUPPORTED, ServerMessage};
+
+/// Largest client frame accepted.
+pub const MAX_CLIENT_FRAME: usize = 64 * 1024;
+/// How often an idle stream sends a ping.
+pub const PING_EVERY: Duration = Duration::from_secs(15);
+
+#[derive(Debug, Deserialize)]
+pub struct StreamQuery {
+    #[serde(default)]
+    protocol: Option<u32>,
+    #[serde(default)]
+    since: Option<u64>,
+    #[serde(default)]
+    epoch: Option<u64>,
+}
+
+/// `GET /v1/stream[?protocol=1&since=SEQ&epoch=E]`.
+pub async fn stream(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<StreamQuery>,
+    ws: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    caller(&app, &headers)?;
+    if let Some(v) = q.protocol
+        && !SUPPORTED.contains(&v)
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_protocol",
+            format!("protocol version {v} is not supported; this server speaks {SUPPORTED:?}"),
+        ));
+    }
+    let resume = q.since.zip(q.epoch);
+    Ok(ws
+        .max_message_size(MAX_CLIENT_FRAME)
+        .max_frame_size(MAX_CLIENT_FRAME)
+        .on_upgrade(move |socket| async move {
+            Stats::bump(&app.stats.stream_clients);
+            if let Err(e) = serve_stream(&app, socket, resume).await {
+                tracing::debug!(error = %e, "stream client left");
+            }
+            Stats::drop_one(&app.stats.stream_clients);
+        }))
+}
+
+async fn send(socket: &mut WebSocket, json: &str) -> Result<(), axum::Error> {
+    socket.send(Message::Text(Utf8Bytes::from(json))).await
+}
+
+async fn send_msg(socket: &mut WebSocket, msg: &ServerMessage) -> Result<(), axum::Error> {
+    send(
+        socket,
+        &serde_json::to_string(msg).expect("messages serialize"),
+    )
+    .await
+}
+
+/// Sends a snapshot; returns its seq.
+async fn send_snapshot(app: &AppState, socket: &mut WebSocket) -> Result<u64, axum::Error> {
+    let snap = app.core.snapshot.borrow().clone();
+    let seq = snap.seq;
+    send_msg(socket, &ServerMessage::Snapshot(Box::new((*snap).clone()))).await?;
+    Ok(seq)
+}
+
+/// Brings a client up to date from `since` (if that is resumable here) or with a snapshot.
+async fn catch_up(
+    app: &AppState,
+    socket: &mut WebSocket,
+    resume: Option<(u64, u64)>,
+) -> Result<u64, axum::Error> {
+    if let Some((since, epoch)) = resume
+        && epoch == app.hub.epoch()
+        && let Some(frames) = app.hub.since(since)
+    {
+        let mut last = since;
+        for f in frames {
+            send(socket, &f.json).await?;
+            last = f.seq;
+        }
+        return Ok(last);
+    }
+    send_snapshot(app, socket).await
+}
+
+async fn serve_stream(
+    app: &AppState,
+    mut socket: WebSocket,
+    resume: Option<(u64, u64)>,
+) -> Result<(), axum::Error> {
+    // Subscribe before catching up: anything published meanwhile is queued, and skipped by seq.
+    let mut rx = app.hub.subscribe();
+    let hello = ServerMessage::Hello {
+        seq: app.hub.current(),
+        epoch: app.hub.epoch(),
+        protocol: PROTOCOL,
+        server: env!("CARGO_PKG_VERSION").into(),
+        rollout: app.plan.profile().rollout.id.clone(),
+    };
+    send_msg(&mut socket, &hello).await?;
+    let mut last = catch_up(app, &mut socket, resume).await?;
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    loop {
+        tokio::select! {
+            () = app.cancel.cancelled() => {
+                let _ = socket.send(Message::Close(None)).await;
+                return Ok(());
+            }
+            frame = rx.recv() => match frame {
+                Ok(f) if f.seq <= last => {}
+                Ok(f) => {
+                    send(&mut socket, &f.json).await?;
+                    last = f.seq;
+                }
+                Err(RecvError::Lagged(_)) => {
+                    Stats::bump(&app.stats.stream_resyncs);
+                    rx = app.hub.subscribe();
+                    last = send_snapshot(app, &mut socket).await?;
+                }
+                Err(RecvError::Closed) => return Ok(()),
+            },
+            incoming = socket.recv() => match incoming {
+                None | Some(Ok(Message::Close(_))) => return Ok(()),
+                Some(Err(e)) => return Err(e),
+                Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientMessage>(&text) {
+                    Ok(ClientMessage::Ping) => send_msg(&mut socket, &ServerMessage::Ping { seq: last, now: app.clock.now() }).await?,
+                    Ok(ClientMessage::Resume { seq, epoch }) => {
+                        rx = app.hub.subscribe();
+                        last = catch_up(app, &mut socket, Some((seq, epoch))).await?;
+                    }
+                    Err(e) => {
+                        let message = format!("could not read that message ({e}); send {{\"type\": \"resume\", \"seq\": N, \"epoch\": E}} or {{\"type\": \"ping\"}}");
+                        send_msg(&mut socket, &ServerMessage::Error { seq: last, code: "bad_message".into(), message }).await?;
+                    }
+                },
+                Some(Ok(Message::Binary(_))) => {
+                    send_msg(&mut socket, &ServerMessage::Error { seq: last, code: "bad_message".into(), message: "binary frames are not part of the protocol; send JSON text".into() }).await?;
+                }
+                Some(Ok(_)) => {}
+            },
+            _ = ping.tick() => send_msg(&mut socket, &ServerMessage::Ping { seq: last, now: app.clock.now() }).await?,
+        }
+    }
+}
+
+/// `GET /v1/config/stream`: the config document now and after every change.
+pub async fn config_stream(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    caller(&app, &headers)?;
+    Ok(ws
+        .max_message_size(MAX_CLIENT_FRAME)
+        .on_upgrade(move |socket| async move {
+            Stats::bump(&app.stats.config_subscribers);
+            let _ = serve_config(&app, socket).await;
+            Stats::drop_one(&app.stats.config_subscribers);
+        }))
+}
+
+async fn serve_config(app: &AppState, mut socket: WebSocket) -> Result<(), axum::Error> {
+    let mut config = app.core.config.clone();
+    let first = config.borrow_and_update().json.clone();
+    send(&mut socket, &first).await?;
+    loop {
+        tokio::select! {
+            () = app.cancel.cancelled() => return Ok(()),
+            changed = config.changed() => {
+                if changed.is_err() {
+                    return Ok(());
+                }
+                let json = config.borrow_and_update().json.clone();
+                send(&mut socket, &json).await?;
+            }
+            incoming = socket.recv() => match incoming {
+                None | Some(Ok(Message::Close(_))) => return Ok(()),
+                Some(Err(e)) => return Err(e),
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}

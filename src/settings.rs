@@ -1,0 +1,79 @@
+//! Layered settings: built-in defaults, then the user's config file
+//! (`$XDG_CONFIG_HOME/cutover/config.toml`, or `--config FILE`), then `CUTOVER_*` environment
+//! variables (`CUTOVER_TOKEN`, `CUTOVER_CONNECT`, `CUTOVER_LISTEN`, …), then command-line
+//! flags, which win. Unknown keys in the file are an error naming them.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Settings from file and environment (flags are applied by the caller).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Control plane to talk to.
+    pub connect: Option<String>,
+    /// Bearer token for it.
+    pub token: Option<String>,
+    /// Profile for `serve`.
+    pub profile: Option<String>,
+    /// Address `serve` listens on.
+    pub listen: Option<String>,
+    /// Data directory of `serve`.
+    pub data: Option<PathBuf>,
+    /// Tokens file of `serve`.
+    pub tokens: Option<PathBuf>,
+    /// Metric source of `serve`.
+    pub source: Option<String>,
+    /// Prometheus base URL.
+    pub prometheus: Option<String>,
+    /// Alertmanager base URL.
+    pub alertmanager: Option<String>,
+    /// Evaluation interval (`10s`).
+    pub eval_interval: Option<String>,
+    /// Webhook URLs.
+    pub webhooks: Option<Vec<String>>,
+    /// Dashboard theme.
+    pub theme: Option<String>,
+}
+
+/// The default config file path.
+#[must_use]
+pub fn default_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("cutover").join("config.toml"))
+}
+
+impl Settings {
+    /// Loads the file (if it exists, or if named explicitly) and the environment.
+    pub fn load(explicit: Option<&Path>) -> Result<Settings, String> {
+        let mut builder = config::Config::builder();
+        match explicit {
+            Some(path) => {
+                if !path.exists() {
+                    return Err(format!("{}: config file not found", path.display()));
+                }
+                builder =
+                    builder.add_source(config::File::from(path).format(config::FileFormat::Toml));
+            }
+            None => {
+                if let Some(path) = default_path() {
+                    builder = builder.add_source(
+                        config::File::from(path)
+                            .format(config::FileFormat::Toml)
+                            .required(false),
+                    );
+                }
+            }
+        }
+        let env = config::Environment::with_prefix("CUTOVER")
+            .try_parsing(false)
+            .list_separator(",")
+            .with_list_parse_key("webhooks");
+        builder = builder.add_source(env);
+        let built = builder.build().map_err(|e| format!("settings: {e}"))?;
+        built.try_deserialize().map_err(|e| format!("settings: {e} (keys: connect, token, profile, listen, data, tokens, source, prometheus, alertmanager, eval_interval, webhooks, theme)"))
+    }
+}
