@@ -116,7 +116,11 @@ pub fn render(app: &AppState) -> String {
         let n = snap.alerts.iter().filter(|a| a.tier == t).count();
         let _ = writeln!(o, "cutover_alerts_firing{{tier=\"{}\"}} {n}", t.name());
     }
-    let s = &app.stats;
+    counters(o, &app.stats);
+    out
+}
+
+fn counters(o: &mut String, s: &Stats) {
     family(o, "cutover_actions_total", "counter", "Actions by outcome.");
     for (outcome, c) in [
         ("applied", &s.actions_applied),
@@ -188,7 +192,6 @@ pub fn render(app: &AppState) -> String {
         family(o, name, kind, help);
         let _ = writeln!(o, "{name} {}", Stats::get(c));
     }
-    out
 }
 
 /// `GET /metrics`.

@@ -129,17 +129,8 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
         return Err(StartError::OpenOnNetwork(opts.listen));
     }
     let plan = opts.plan.clone();
-    let data = opts.data.clone();
     let clock = opts.clock;
-    let opened = {
-        let plan = plan.clone();
-        tokio::task::spawn_blocking(move || Journal::open(&data, &plan, clock.now()))
-            .await
-            .expect("journal task")?
-    };
-    if let Some(d) = &opened.damage {
-        tracing::warn!("{d}");
-    }
+    let opened = open_journal(&opts).await?;
     let recent: Vec<Event> = opened
         .records
         .iter()
@@ -225,6 +216,17 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
         tasks,
         damage: opened.damage,
     })
+}
+
+async fn open_journal(opts: &ServeOptions) -> Result<crate::journal::Opened, StartError> {
+    let (plan, data, now) = (opts.plan.clone(), opts.data.clone(), opts.clock.now());
+    let opened = tokio::task::spawn_blocking(move || Journal::open(&data, &plan, now))
+        .await
+        .expect("journal task")?;
+    if let Some(d) = &opened.damage {
+        tracing::warn!("{d}");
+    }
+    Ok(opened)
 }
 
 /// The HTTP and WebSocket routes.

@@ -76,7 +76,7 @@ async fn worker(
                     break;
                 }
                 Ok(r) => {
-                    tracing::warn!(%url, status = %r.status(), attempt, "webhook refused the event")
+                    tracing::warn!(%url, status = %r.status(), attempt, "webhook refused the event");
                 }
                 Err(e) => tracing::warn!(%url, error = %e, attempt, "webhook unreachable"),
             }
