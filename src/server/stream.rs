@@ -7,6 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -39,7 +40,7 @@ pub async fn stream(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
     Query(q): Query<StreamQuery>,
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     caller(&app, &headers)?;
     if let Some(v) = q.protocol
@@ -51,6 +52,7 @@ pub async fn stream(
             format!("protocol version {v} is not supported; this server speaks {SUPPORTED:?}"),
         ));
     }
+    let ws = ws.map_err(not_websocket)?;
     let resume = q.since.zip(q.epoch);
     Ok(ws
         .max_message_size(MAX_CLIENT_FRAME)
@@ -62,6 +64,15 @@ pub async fn stream(
             }
             Stats::drop_one(&app.stats.stream_clients);
         }))
+}
+
+#[expect(clippy::needless_pass_by_value, reason = "used as a map_err function")]
+fn not_websocket(e: WebSocketUpgradeRejection) -> ApiError {
+    ApiError::new(
+        e.status(),
+        "not_websocket",
+        format!("this endpoint speaks WebSocket: {}", e.body_text()),
+    )
 }
 
 async fn send(socket: &mut WebSocket, json: &str) -> Result<(), axum::Error> {
@@ -76,12 +87,18 @@ async fn send_msg(socket: &mut WebSocket, msg: &ServerMessage) -> Result<(), axu
     .await
 }
 
-/// Sends a snapshot; returns its seq.
-async fn send_snapshot(app: &AppState, socket: &mut WebSocket) -> Result<u64, axum::Error> {
+/// Sends a snapshot, then whatever was published after it (the core refreshes the snapshot
+/// just after publishing, so it may trail by a few messages); returns the last seq sent.
+/// Callers subscribe before calling, so nothing published meanwhile is missed.
+async fn resync(app: &AppState, socket: &mut WebSocket) -> Result<u64, axum::Error> {
     let snap = app.core.snapshot.borrow().clone();
-    let seq = snap.seq;
+    let mut last = snap.seq;
     send_msg(socket, &ServerMessage::Snapshot(Box::new((*snap).clone()))).await?;
-    Ok(seq)
+    for f in app.hub.since(last).unwrap_or_default() {
+        send(socket, &f.json).await?;
+        last = f.seq;
+    }
+    Ok(last)
 }
 
 /// Brings a client up to date from `since` (if that is resumable here) or with a snapshot.
@@ -101,7 +118,7 @@ async fn catch_up(
         }
         return Ok(last);
     }
-    send_snapshot(app, socket).await
+    resync(app, socket).await
 }
 
 async fn serve_stream(
@@ -137,7 +154,7 @@ async fn serve_stream(
                 Err(RecvError::Lagged(_)) => {
                     Stats::bump(&app.stats.stream_resyncs);
                     rx = app.hub.subscribe();
-                    last = send_snapshot(app, &mut socket).await?;
+                    last = resync(app, &mut socket).await?;
                 }
                 Err(RecvError::Closed) => return Ok(()),
             },
@@ -169,9 +186,10 @@ async fn serve_stream(
 pub async fn config_stream(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     caller(&app, &headers)?;
+    let ws = ws.map_err(not_websocket)?;
     Ok(ws
         .max_message_size(MAX_CLIENT_FRAME)
         .on_upgrade(move |socket| async move {

@@ -1,0 +1,479 @@
+//! The HTTP API over real sockets on 127.0.0.1: the state contract scripts rely on, actions
+//! with idempotency keys and revisions (two operators racing: one wins, one gets 409), roles
+//! and tokens, gate refusals naming the gates, the kill switch, malformed and oversized
+//! bodies, pushed samples, assignment and config with ETags, `/metrics`, and the rule that an
+//! open server only listens on loopback.
+
+mod common;
+
+use std::time::Duration;
+
+use common::server::{TestServer, eventually};
+use cutover::server::{self, StartError};
+use serde_json::json;
+
+const ALICE: &str = "alice-operator-token";
+const BOB: &str = "bob-operator-token";
+const ADA: &str = "ada-admin-token";
+const VIC: &str = "vic-viewer-token";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_state_object_has_the_documented_shape() {
+    let s = TestServer::start("vividwalls").await;
+    let (status, state) = s.get("/v1/state", Some(VIC)).await;
+    assert_eq!(status, 200);
+    assert!(state["revision"].is_u64());
+    assert!(
+        ["running", "paused", "rolling_back", "killed", "completed"]
+            .contains(&state["status"].as_str().unwrap())
+    );
+    assert_eq!(state["phase"], "shadow");
+    assert_eq!(state["step"], "infrastructure");
+    let cohorts = state["cohorts"].as_array().unwrap();
+    assert_eq!(cohorts.len(), 19);
+    for c in cohorts {
+        assert!(c["id"].is_string() && c["department"].is_string() && c["mode"].is_string());
+        assert!(c["weight_bp"].as_u64().unwrap() <= 10_000);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn actions_apply_once_per_idempotency_key_and_refuse_stale_revisions() {
+    let s = TestServer::start("vividwalls").await;
+    let (status, body) = s.act(ALICE, json!({"action": "pause", "reason": "lunch", "idempotency_key": "k1", "expected_revision": 0})).await;
+    assert_eq!(
+        (
+            status,
+            body["revision"].as_u64(),
+            body["duplicate"].as_bool()
+        ),
+        (200, Some(1), Some(false))
+    );
+    assert_eq!(body["state"]["status"], "paused");
+    let (status, body) = s.act(ALICE, json!({"action": "pause", "reason": "lunch", "idempotency_key": "k1", "expected_revision": 0})).await;
+    assert_eq!(
+        (
+            status,
+            body["revision"].as_u64(),
+            body["duplicate"].as_bool()
+        ),
+        (200, Some(1), Some(true)),
+        "a repeat is a no-op: {body}"
+    );
+    let (status, body) = s
+        .act(ALICE, json!({"action": "resume", "expected_revision": 0}))
+        .await;
+    assert_eq!(status, 409);
+    assert_eq!(body["error"], "stale_revision");
+    assert_eq!(body["current_revision"], 1);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("decided on revision 0")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_operators_racing_one_wins_one_gets_409() {
+    let s = TestServer::start("vividwalls").await;
+    let a = s.act(ALICE, json!({"action": "rollback", "target": "sales", "expected_revision": 0, "reason": "alice saw errors"}));
+    let b = s.act(BOB, json!({"action": "rollback", "target": "marketing", "expected_revision": 0, "reason": "bob saw errors"}));
+    let ((sa, ba), (sb, bb)) = tokio::join!(a, b);
+    let mut statuses = [sa, sb];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409], "alice: {ba}, bob: {bb}");
+    let (_, state) = s.get("/v1/state", Some(VIC)).await;
+    assert_eq!(state["revision"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_and_roles_decide_who_may_do_what() {
+    let s = TestServer::start("vividwalls").await;
+    let (status, body) = s.get("/v1/state", None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("missing bearer token")
+    );
+    let (status, _) = s.get("/v1/state", Some("wrong-token-123")).await;
+    assert_eq!(status, 401);
+    let (status, body) = s.act(VIC, json!({"action": "pause"})).await;
+    assert_eq!((status, body["error"].as_str()), (403, Some("forbidden")));
+    let (status, body) = s.act(VIC, json!({"action": "kill"})).await;
+    assert_eq!(status, 403, "a viewer cannot even kill: {body}");
+    let (status, body) = s
+        .act(
+            ALICE,
+            json!({"action": "approve", "target": "persona-validation"}),
+        )
+        .await;
+    assert_eq!(status, 403, "approving needs an admin: {body}");
+    let (status, body) = s
+        .act(
+            ADA,
+            json!({"action": "approve", "target": "persona-validation", "actor": "mallory"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, events) = s.get("/v1/events?since=0", Some(VIC)).await;
+    assert_eq!(
+        events["events"][0]["actor"], "ada",
+        "the actor comes from the token, never the body"
+    );
+    let (status, _) = s.get("/healthz", None).await;
+    assert_eq!(status, 200, "health needs no token");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn advance_is_refused_naming_the_gates_and_kill_is_never_refused() {
+    let s = TestServer::start("vividwalls").await;
+    let (status, body) = s.act(ALICE, json!({"action": "advance"})).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (422, Some("gates_failing"))
+    );
+    let gates = body["gates"].as_array().unwrap();
+    assert_eq!(gates[0]["id"], "bake");
+    assert_eq!(gates[0]["status"], "fail");
+    let (status, body) = s
+        .act(ALICE, json!({"action": "rollback", "target": "nowhere"}))
+        .await;
+    assert_eq!((status, body["error"].as_str()), (422, Some("not_allowed")));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("no cohort or department `nowhere`")
+    );
+    let (status, body) = s.act(ALICE, json!({"action": "kill", "expected_revision": 99, "reason": "stale, no data, gates failing"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["state"]["status"], "killed");
+    assert!(
+        body["state"]["cohorts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["weight_bp"] == 0 && c["mode"] == "legacy")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_requests_get_json_errors() {
+    let s = TestServer::start("minimal").await;
+    let raw = |body: &'static str| {
+        s.http
+            .post(s.url("/v1/actions"))
+            .bearer_auth(ALICE)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let r = raw("{not json").await.unwrap();
+    assert_eq!(r.status(), 400);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "bad_request");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("malformed JSON body")
+    );
+    let (status, body) = s.act(ALICE, json!({"action": "launch"})).await;
+    assert_eq!(status, 400);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown action `launch`")
+    );
+    let big = "x".repeat(200 * 1024);
+    let r = s
+        .http
+        .post(s.url("/v1/actions"))
+        .bearer_auth(ALICE)
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "too_large");
+    let (status, body) = s.get("/v1/nothing", Some(ALICE)).await;
+    assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));
+    let r = s
+        .http
+        .delete(s.url("/v1/state"))
+        .bearer_auth(ALICE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "method_not_allowed");
+    let (status, body) = s.get("/v1/events?since=abc", Some(ALICE)).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("bad_request")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn samples_are_validated_one_by_one() {
+    let s = TestServer::start("minimal").await;
+    let batch = json!([
+        {"metric": "error_rate", "cohort": "shop/staff", "variant": "enhanced", "value": 0.01, "count": 100},
+        {"metric": "error_rate", "cohort": "shop/staff", "variant": "legacy", "value": 0.01},
+        {"metric": "nope", "cohort": "shop/staff", "variant": "legacy", "value": 1.0},
+        {"metric": "error_rate", "cohort": "shop/nobody", "variant": "legacy", "value": 1.0},
+        {"metric": "error_rate", "cohort": "shop/staff", "value": 1.0},
+        {"cohort": "shop/staff"}
+    ]);
+    let (status, body) = s.post("/v1/samples", ALICE, batch).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["accepted"], 2);
+    let rejected = body["rejected"].as_array().unwrap();
+    let reasons: Vec<(u64, &str)> = rejected
+        .iter()
+        .map(|r| (r["index"].as_u64().unwrap(), r["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(reasons[0], (2, "unknown metric `nope`"));
+    assert_eq!(reasons[1], (3, "unknown cohort `shop/nobody`"));
+    assert!(reasons[2].1.contains("say the variant"));
+    assert!(reasons[3].1.contains("missing field `metric`"));
+    let ndjson = "{\"metric\": \"latency_p95\", \"cohort\": \"shop/staff\", \"variant\": \"enhanced\", \"value\": 0.2}\n\n{\"metric\": \"latency_p95\", \"cohort\": \"shop/staff\", \"variant\": \"legacy\", \"value\": 0.2}\n";
+    let r = s
+        .http
+        .post(s.url("/v1/samples"))
+        .bearer_auth(ALICE)
+        .body(ndjson)
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["accepted"], 2);
+    let (status, body) = s
+        .post(
+            "/v1/samples",
+            ALICE,
+            json!([{"metric": "x", "cohort": "y", "value": 1}]),
+        )
+        .await;
+    assert_eq!((status, body["accepted"].as_u64()), (422, Some(0)));
+    let (status, _) = s.post("/v1/samples", VIC, json!([])).await;
+    assert_eq!(status, 403);
+    let r = s
+        .http
+        .post(s.url("/v1/samples"))
+        .bearer_auth(ALICE)
+        .body("{\"metric\": 1}\n{oops")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("line 2: malformed JSON"),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pushed_samples_reach_the_engine_at_the_next_evaluation() {
+    let s = TestServer::with("minimal", |o| o.eval_interval = Duration::from_millis(50)).await;
+    let batch: Vec<_> = ["legacy", "enhanced"].iter().flat_map(|v| [json!({"metric": "error_rate", "cohort": "shop/staff", "variant": v, "value": 0.2, "count": 500})]).collect();
+    s.post("/v1/samples", ALICE, json!(batch)).await;
+    eventually(
+        "the errors alert to fire on pushed samples",
+        Duration::from_secs(20),
+        || async {
+            s.post("/v1/samples", ALICE, json!(batch)).await;
+            let (_, events) = s.get("/v1/events?since=0", Some(VIC)).await;
+            events["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["actor"] == "rule:errors")
+        },
+    )
+    .await;
+    let (_, state) = s.get("/v1/state", Some(VIC)).await;
+    let staff = state["cohorts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "shop/staff")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        staff["mode"], "legacy",
+        "the enforced rule rolled the breaching cohort back: {staff}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn assignment_follows_weights_and_kill() {
+    let s = TestServer::start("minimal").await;
+    let (status, a) = s
+        .get("/v1/assign?cohort=shop/staff&unit=user-7", Some(VIC))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(a["weight_bp"], 1000);
+    let expected = cutover::assign::bucket(
+        cutover::assign::cohort_seed("minimal", "shop/staff"),
+        "user-7",
+    );
+    assert_eq!(a["bucket"], expected);
+    assert_eq!(
+        a["variant"],
+        if expected < 1000 {
+            "enhanced"
+        } else {
+            "legacy"
+        }
+    );
+    assert_eq!(a["flags"]["checkout.newPricing"], true);
+    let (status, body) = s.get("/v1/assign?cohort=shop/none&unit=u", Some(VIC)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (404, Some("unknown_cohort"))
+    );
+    let (status, _) = s.get("/v1/assign?cohort=shop/staff", Some(VIC)).await;
+    assert_eq!(status, 400);
+    s.act(ALICE, json!({"action": "kill"})).await;
+    for unit in ["user-1", "user-2", "user-3", "anyone"] {
+        let (_, a) = s
+            .get(
+                &format!("/v1/assign?cohort=shop/staff&unit={unit}"),
+                Some(VIC),
+            )
+            .await;
+        assert_eq!(
+            (a["variant"].as_str(), a["weight_bp"].as_u64()),
+            (Some("legacy"), Some(0))
+        );
+        assert_eq!(a["flags"]["checkout.newPricing"], false);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn config_has_an_etag_and_answers_304_when_unchanged() {
+    let s = TestServer::start("minimal").await;
+    let r = s
+        .http
+        .get(s.url("/v1/config"))
+        .bearer_auth(VIC)
+        .send()
+        .await
+        .unwrap();
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let doc: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        (doc["salt"].as_str(), doc["buckets"].as_u64()),
+        (Some("minimal"), Some(10_000))
+    );
+    let r = s
+        .http
+        .get(s.url("/v1/config"))
+        .bearer_auth(VIC)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+    s.act(ALICE, json!({"action": "pause"})).await;
+    let r = s
+        .http
+        .get(s.url("/v1/config"))
+        .bearer_auth(VIC)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_ne!(r.headers()["etag"].to_str().unwrap(), etag);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_are_exposed_for_prometheus() {
+    let s = TestServer::start("minimal").await;
+    s.act(ALICE, json!({"action": "pause"})).await;
+    s.act(ALICE, json!({"action": "pause"})).await;
+    let (status, _) = s.get("/metrics", None).await;
+    assert_eq!(status, 401);
+    let text = s
+        .http
+        .get(s.url("/metrics"))
+        .bearer_auth(VIC)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "cutover_revision 1",
+        "cutover_status{status=\"paused\"} 1",
+        "cutover_actions_total{outcome=\"applied\"} 1",
+        "cutover_actions_total{outcome=\"refused\"} 1",
+        "cutover_cohort_weight_bp{cohort=\"shop/staff\",department=\"shop\",mode=\"canary\"} 1000",
+        "cutover_stream_resyncs_total 0",
+        "cutover_gate_status{gate=\"bake\"} 0",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing `{line}` in:\n{text}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_open_server_refuses_to_listen_beyond_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = common::server::options("minimal", dir.path());
+    opts.auth = cutover::server::auth::Auth::Open;
+    opts.listen = "0.0.0.0:0".parse().unwrap();
+    let err = server::start(opts.clone()).await.err().expect("refused");
+    assert!(matches!(err, StartError::OpenOnNetwork(_)));
+    assert!(err.to_string().contains("without a tokens file"), "{err}");
+    opts.listen = "127.0.0.1:0".parse().unwrap();
+    let running = server::start(opts).await.expect("loopback is fine");
+    let body: serde_json::Value = reqwest::get(format!("http://{}/v1/state", running.addr))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        body["rollout"], "minimal",
+        "open loopback servers need no token"
+    );
+    running.cancel.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn events_page_through_the_journal() {
+    let s = TestServer::start("minimal").await;
+    for i in 0..5 {
+        s.act(
+            ALICE,
+            json!({"action": "note", "text": format!("note {i}")}),
+        )
+        .await;
+    }
+    let (_, page) = s.get("/v1/events?since=1&limit=2", Some(VIC)).await;
+    let seqs: Vec<u64> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seqs, vec![2, 3]);
+    assert_eq!(page["next"], 3);
+    assert_eq!(page["events"][0]["command"]["text"], "note 1");
+}
