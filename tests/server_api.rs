@@ -1,7 +1,7 @@
 //! The HTTP API over real sockets on 127.0.0.1: the state contract scripts rely on, actions
 //! with idempotency keys and revisions (two operators racing: one wins, one gets 409), roles
 //! and tokens, gate refusals naming the gates, the kill switch, malformed and oversized
-//! bodies, pushed samples, assignment and config with ETags, `/metrics`, and the rule that an
+//! bodies, pushed samples, assignment and config with `ETag`s, `/metrics`, and the rule that an
 //! open server only listens on loopback.
 
 mod common;

@@ -15,6 +15,7 @@ use cutover::protocol::{ClientMessage, ServerMessage};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 const ALICE: &str = "alice-operator-token";
 const VIC: &str = "vic-viewer-token";
@@ -240,7 +241,7 @@ async fn an_oversized_frame_closes_only_that_connection() {
     let closed = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             match stream.next().await {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return true,
+                None | Some(Err(_) | Ok(Message::Close(_))) => return true,
                 _ => {}
             }
         }
@@ -255,7 +256,6 @@ async fn an_oversized_frame_closes_only_that_connection() {
 #[tokio::test(flavor = "multi_thread")]
 async fn unsupported_protocols_and_missing_tokens_are_refused() {
     let s = TestServer::start("minimal").await;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let url = s.base.replace("http://", "ws://") + "/v1/stream?protocol=9";
     let mut req = url.as_str().into_client_request().unwrap();
     req.headers_mut()
@@ -296,7 +296,6 @@ async fn a_kill_reaches_config_subscribers_at_once() {
     let url = s.base.replace("http://", "ws://") + "/v1/config/stream";
     let mut subscribers = Vec::new();
     for _ in 0..20 {
-        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
         let mut req = url.as_str().into_client_request().unwrap();
         req.headers_mut()
             .insert("authorization", format!("Bearer {VIC}").parse().unwrap());

@@ -56,7 +56,7 @@ pub fn options(profile: &str, dir: &std::path::Path) -> ServeOptions {
         auth: Auth::load(&tokens_file(dir)).unwrap(),
         source: Source::Push,
         alertmanager: None,
-        eval_interval: Duration::from_secs(3600),
+        eval_interval: Duration::from_hours(1),
         webhooks: Vec::new(),
         clock: Clock::wall(),
     }
