@@ -1,0 +1,416 @@
+//! The real binary: `cutover serve` killed with SIGKILL while actions are acknowledged, then
+//! restarted on the same data directory with identical state and no acknowledged action
+//! lost; SIGTERM stops it cleanly; the headless CLI's output and exit codes (0 done, 2
+//! refused, 1 error); `cutover sim` feeding a server over HTTP until an enforced rule rolls a
+//! cohort back.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use common::server::{TOKENS, eventually};
+use serde_json::json;
+
+const ALICE: &str = "alice-operator-token";
+const ADA: &str = "ada-admin-token";
+const VIC: &str = "vic-viewer-token";
+
+struct Serve {
+    child: Child,
+    base: String,
+}
+
+impl Serve {
+    /// Starts `cutover serve` on an ephemeral port and waits until it listens.
+    fn start(dir: &Path, extra: &[&str]) -> Serve {
+        std::fs::write(dir.join("tokens.toml"), TOKENS).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .args([
+                "serve",
+                "--profile",
+                "minimal",
+                "--listen",
+                "127.0.0.1:0",
+                "--tokens",
+            ])
+            .arg(dir.join("tokens.toml"))
+            .arg("--data")
+            .arg(dir.join("data"))
+            .args(extra)
+            .env("XDG_CONFIG_HOME", dir)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let base = loop {
+            let line = lines.next().expect("serve printed its address").unwrap();
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                break rest.split_whitespace().next().unwrap().to_owned();
+            }
+        };
+        // Keep draining stderr so the server never blocks on it.
+        std::thread::spawn(move || for _ in lines {});
+        Serve { child, base }
+    }
+
+    fn kill9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn cli(base: &str, token: Option<&str>, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cutover"));
+    cmd.args(args)
+        .arg("--connect")
+        .arg(base)
+        .env_remove("CUTOVER_TOKEN")
+        .env("XDG_CONFIG_HOME", "/nonexistent");
+    if let Some(t) = token {
+        cmd.env("CUTOVER_TOKEN", t);
+    }
+    cmd.output().unwrap()
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// Sends acknowledged actions one after another until the server dies; returns their keys
+/// and revisions.
+async fn write_until_refused(http: reqwest::Client, base: String) -> Vec<(String, u64)> {
+    let mut acknowledged = Vec::new();
+    for i in 0.. {
+        let key = format!("k-{i}");
+        let body = json!({"action": "note", "text": format!("n{i}"), "idempotency_key": key});
+        match http
+            .post(format!("{base}/v1/actions"))
+            .bearer_auth(ALICE)
+            .json(&body)
+            .send()
+            .await
+        {
+            Ok(r) if r.status() == 200 => {
+                let v: serde_json::Value = r.json().await.unwrap();
+                acknowledged.push((key, v["revision"].as_u64().unwrap()));
+            }
+            _ => break,
+        }
+    }
+    acknowledged
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_then_restart_loses_no_acknowledged_action() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = Serve::start(dir.path(), &[]);
+    let http = reqwest::Client::new();
+    let base = serve.base.clone();
+    let writer = tokio::spawn(write_until_refused(http.clone(), base.clone()));
+    eventually(
+        "some actions acknowledged",
+        Duration::from_secs(20),
+        || async {
+            let s: serde_json::Value = http
+                .get(format!("{base}/v1/state"))
+                .bearer_auth(VIC)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            s["revision"].as_u64().unwrap() >= 30
+        },
+    )
+    .await;
+    let before: serde_json::Value = http
+        .get(format!("{base}/v1/state"))
+        .bearer_auth(VIC)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    serve.kill9();
+    let acknowledged = writer.await.unwrap();
+    assert!(acknowledged.len() >= 30);
+    let restarted = Serve::start(dir.path(), &[]);
+    let after: serde_json::Value = http
+        .get(format!("{}/v1/state", restarted.base))
+        .bearer_auth(VIC)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(after["revision"].as_u64() >= before["revision"].as_u64());
+    assert_eq!(after["cohorts"], before["cohorts"]);
+    let page: serde_json::Value = http
+        .get(format!("{}/v1/events?since=0&limit=1000", restarted.base))
+        .bearer_auth(VIC)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let journal: Vec<(String, u64)> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["idempotency_key"].as_str().unwrap().to_owned(),
+                e["revision"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    for ack in &acknowledged {
+        assert!(
+            journal.contains(ack),
+            "acknowledged {ack:?} is missing after kill -9"
+        );
+    }
+    // A retry of an acknowledged action after the restart is recognised as a duplicate.
+    let (key, revision) = acknowledged.last().unwrap().clone();
+    let r: serde_json::Value = http
+        .post(format!("{}/v1/actions", restarted.base))
+        .bearer_auth(ALICE)
+        .json(&json!({"action": "note", "text": "again", "idempotency_key": key}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (r["duplicate"].as_bool(), r["revision"].as_u64()),
+        (Some(true), Some(revision))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_stops_the_server_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut serve = Serve::start(dir.path(), &[]);
+    assert!(cli(&serve.base, Some(ALICE), &["pause"]).status.success());
+    let pid = serve.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = serve.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let records = cutover::journal::read_records(&dir.path().join("data")).unwrap();
+    assert_eq!(records.len(), 1);
+    let log = std::fs::read_to_string(dir.path().join("data/cutover.log")).unwrap();
+    assert!(
+        log.contains("control plane listening"),
+        "logs go to the data directory"
+    );
+    assert!(
+        !log.contains("operator-token"),
+        "tokens never appear in logs"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_headless_cli_reports_and_exits_by_outcome() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = Serve::start(dir.path(), &[]);
+    let b = serve.base.as_str();
+    let o = cli(b, Some(VIC), &["status", "--json"]);
+    assert!(o.status.success());
+    let state: serde_json::Value = serde_json::from_str(&text(&o).0).unwrap();
+    assert_eq!(
+        (state["revision"].as_u64(), state["status"].as_str()),
+        (Some(0), Some("running"))
+    );
+    let o = cli(b, Some(VIC), &["status"]);
+    let (out, _) = text(&o);
+    assert!(
+        out.starts_with("minimal · revision 0 · RUNNING\nphase 1/2 canary · step 1/3 staff-10"),
+        "{out}"
+    );
+    assert!(
+        out.contains("shop/customers") && out.contains("excluded"),
+        "{out}"
+    );
+    let o = cli(b, Some(ALICE), &["pause", "--reason", "coffee"]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    assert_eq!(text(&o).0, "pause done: revision 1\n");
+    let o = cli(b, Some(ALICE), &["advance"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        text(&o).1,
+        "refused: the rollout is paused: resume it first\n"
+    );
+    let o = cli(b, Some(VIC), &["resume"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o)
+            .1
+            .starts_with("refused: forbidden: a viewer may not do this"),
+        "{:?}",
+        text(&o)
+    );
+    let o = cli(b, Some(ALICE), &["set-weight", "shop/staff", "30"]);
+    assert_eq!(o.status.code(), Some(2), "operators may not set weights");
+    let o = cli(b, Some(ADA), &["set-weight", "shop/staff", "30"]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", text(&o));
+    let o = cli(b, Some(ALICE), &["resume", "--expect-revision", "1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o)
+            .1
+            .contains("stale revision: decided on revision 1, but the rollout is at 2"),
+        "{:?}",
+        text(&o)
+    );
+    let o = cli(
+        b,
+        Some(ALICE),
+        &["kill", "--expect-revision", "1", "--reason", "drill"],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "kill ignores staleness: {:?}",
+        text(&o)
+    );
+    let o = cli(b, Some(ALICE), &["note", "all", "on", "legacy"]);
+    assert!(o.status.success());
+    let o = cli(b, Some(VIC), &["events", "--since", "1"]);
+    let (out, _) = text(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(
+        lines[0].contains("set-weight shop/staff 30% by ada"),
+        "{out}"
+    );
+    assert!(lines[1].contains("kill by alice (drill)"), "{out}");
+    assert!(
+        lines[2].contains("note \"all on legacy\" by alice"),
+        "{out}"
+    );
+    let o = cli(b, None, &["status"]);
+    assert_eq!(o.status.code(), Some(2), "no token: refused");
+    assert!(text(&o).1.contains("missing bearer token"));
+    let o = cli("http://127.0.0.1:1", Some(VIC), &["status"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o)
+            .1
+            .contains("cannot reach the control plane at http://127.0.0.1:1/v1/state"),
+        "{:?}",
+        text(&o)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_simulator_process_drives_an_automatic_rollback() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = Serve::start(dir.path(), &["--eval-interval", "100ms"]);
+    let b = serve.base.clone();
+    assert!(
+        cli(&b, Some(ADA), &["set-weight", "shop/staff", "50"])
+            .status
+            .success()
+    );
+    let mut sim = Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args([
+            "sim",
+            "--connect",
+            &b,
+            "--token",
+            ALICE,
+            "--scenario",
+            "error-spike",
+            "--interval",
+            "100ms",
+            "--seed",
+            "7",
+        ])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    eventually(
+        "the enforced rule to roll shop/staff back",
+        Duration::from_mins(1),
+        || async {
+            let page: serde_json::Value = http
+                .get(format!("{b}/v1/events?since=0"))
+                .bearer_auth(VIC)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            page["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["actor"] == "rule:errors" && e["command"]["command"] == "rollback")
+        },
+    )
+    .await;
+    let _ = sim.kill();
+    let _ = sim.wait();
+    let state: serde_json::Value = http
+        .get(format!("{b}/v1/state"))
+        .bearer_auth(VIC)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let staff = state["cohorts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "shop/staff")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (staff["mode"].as_str(), staff["standing"].as_str()),
+        (Some("legacy"), Some("rolled_back"))
+    );
+    let metrics = http
+        .get(format!("{b}/metrics"))
+        .bearer_auth(VIC)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("cutover_samples_accepted_total ")
+                && l != "cutover_samples_accepted_total 0"),
+        "{metrics}"
+    );
+}
