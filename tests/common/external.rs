@@ -1,0 +1,141 @@
+//! Real external programs for tests: Prometheus and Alertmanager from Debian's packages, and
+//! `cutover` itself, started on free loopback ports and stopped when dropped. A missing binary
+//! fails the test with what to run — tests never skip silently.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A free loopback port (the listener is closed before the port is used).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A child process killed on drop.
+pub struct Process {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Process {
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn binary(names: &[&str]) -> String {
+    for name in names {
+        if Command::new("sh")
+            .args(["-c", &format!("command -v {name}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            return (*name).to_owned();
+        }
+    }
+    panic!(
+        "{} is not installed: run scripts/install-test-deps (the README's test command does)",
+        names[0]
+    );
+}
+
+async fn wait_ready(url: &str) {
+    let client = reqwest::Client::new();
+    for _ in 0..500 {
+        if client
+            .get(url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{url} never became ready");
+}
+
+/// Prometheus scraping `targets` every 200 ms.
+pub async fn prometheus(dir: &Path, targets: &[String]) -> Process {
+    let port = free_port();
+    let config = dir.join("prometheus.yml");
+    let list: Vec<String> = targets.iter().map(|t| format!("'{t}'")).collect();
+    std::fs::write(&config, format!("global:\n  scrape_interval: 200ms\n  scrape_timeout: 150ms\nscrape_configs:\n  - job_name: sim\n    static_configs:\n      - targets: [{}]\n", list.join(", "))).unwrap();
+    let child = Command::new(binary(&["prometheus"]))
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.join("tsdb").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .arg("--query.lookback-delta=2s")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&format!("{base}/-/ready")).await;
+    Process { child, base }
+}
+
+/// Alertmanager with a route to nowhere (it only needs to hold alerts).
+pub async fn alertmanager(dir: &Path) -> Process {
+    let port = free_port();
+    let config = dir.join("alertmanager.yml");
+    std::fs::write(
+        &config,
+        "route:\n  receiver: nowhere\nreceivers:\n  - name: nowhere\n",
+    )
+    .unwrap();
+    let child = Command::new(binary(&["prometheus-alertmanager", "alertmanager"]))
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!("--storage.path={}", dir.join("am").display()))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .arg("--cluster.listen-address=")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&format!("{base}/-/ready")).await;
+    Process { child, base }
+}
+
+/// `cutover sim` exposing its gauges on `port` for Prometheus.
+pub async fn sim(server: &str, token: &str, scenario: &str, port: u16) -> Process {
+    let child = Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args([
+            "sim",
+            "--connect",
+            server,
+            "--token",
+            token,
+            "--scenario",
+            scenario,
+            "--interval",
+            "100ms",
+            "--expose",
+        ])
+        .arg(format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("127.0.0.1:{port}");
+    wait_ready(&format!("http://{base}/metrics")).await;
+    Process { child, base }
+}
