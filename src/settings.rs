@@ -37,6 +37,22 @@ pub struct Settings {
     pub theme: Option<String>,
 }
 
+/// Every settings key; `CUTOVER_` plus the key in upper case sets it from the environment.
+pub const KEYS: &[&str] = &[
+    "connect",
+    "token",
+    "profile",
+    "listen",
+    "data",
+    "tokens",
+    "source",
+    "prometheus",
+    "alertmanager",
+    "eval_interval",
+    "webhooks",
+    "theme",
+];
+
 /// The default config file path.
 #[must_use]
 pub fn default_path() -> Option<PathBuf> {
@@ -68,12 +84,28 @@ impl Settings {
                 }
             }
         }
-        let env = config::Environment::with_prefix("CUTOVER")
-            .try_parsing(false)
-            .list_separator(",")
-            .with_list_parse_key("webhooks");
-        builder = builder.add_source(env);
+        // Only known keys come from the environment, so that other CUTOVER_* variables
+        // (CUTOVER_LOG, say) are not mistaken for settings.
+        for key in KEYS {
+            let Ok(value) = std::env::var(format!("CUTOVER_{}", key.to_uppercase())) else {
+                continue;
+            };
+            builder = if *key == "webhooks" {
+                let list: Vec<String> = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                builder.set_override(*key, list)
+            } else {
+                builder.set_override(*key, value)
+            }
+            .map_err(|e| format!("CUTOVER_{}: {e}", key.to_uppercase()))?;
+        }
         let built = builder.build().map_err(|e| format!("settings: {e}"))?;
-        built.try_deserialize().map_err(|e| format!("settings: {e} (keys: connect, token, profile, listen, data, tokens, source, prometheus, alertmanager, eval_interval, webhooks, theme)"))
+        built
+            .try_deserialize()
+            .map_err(|e| format!("settings: {e} (keys: {})", KEYS.join(", ")))
     }
 }
