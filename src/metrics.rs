@@ -81,18 +81,15 @@ impl Readings {
         let mut cells = vec![Cell::default(); metrics.len() * cohorts * SLOTS];
         let mut ignored = 0;
         for o in &window.observations {
-            let (Some((m, def)), Some(c)) = (
-                metrics
-                    .iter()
-                    .enumerate()
-                    .find(|(_, (id, _))| **id == o.metric)
-                    .map(|(i, (_, d))| (i, d)),
+            let (Some(m), Some(c)) = (
+                plan.metric_index(&o.metric),
                 plan.cohort_index(&o.cohort)
                     .or((o.cohort == "*").then_some(wide)),
             ) else {
                 ignored += 1;
                 continue;
             };
+            let def = &metrics[&o.metric];
             if !o.value.is_finite() {
                 ignored += 1;
                 continue;
@@ -150,12 +147,8 @@ impl Readings {
         metric: &str,
         in_scope: &dyn Fn(usize) -> bool,
     ) -> Option<(Option<f64>, Option<f64>)> {
-        let (m, (_, def)) = plan
-            .profile()
-            .metrics
-            .iter()
-            .enumerate()
-            .find(|(_, (id, _))| *id == metric)?;
+        let m = plan.metric_index(metric)?;
+        let def = &plan.profile().metrics[metric];
         Some(if def.compare {
             (self.mean(m, 0, in_scope), self.mean(m, 1, in_scope))
         } else {

@@ -12,7 +12,7 @@ pub mod path;
 pub mod validate;
 pub mod weight;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub use condition::{Comparison, Condition, Operand, Selector, Tier};
 pub use load::{PlanError, load_file, load_str};
@@ -83,6 +83,8 @@ pub enum Target {
 pub struct Plan {
     profile: Profile,
     cohorts: Vec<CohortEntry>,
+    cohort_lookup: HashMap<String, usize>,
+    metric_lookup: HashMap<String, usize>,
     steps: Vec<StepEntry>,
     tables: Vec<StepTable>,
 }
@@ -92,9 +94,22 @@ impl Plan {
     pub fn from_profile(profile: Profile) -> Result<Plan, Vec<validate::Problem>> {
         let cohorts = index_cohorts(&profile);
         let steps = index_steps(&profile);
+        let cohort_lookup = cohorts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i))
+            .collect();
+        let metric_lookup = profile
+            .metrics
+            .keys()
+            .enumerate()
+            .map(|(i, m)| (m.clone(), i))
+            .collect();
         let mut plan = Plan {
             profile,
             cohorts,
+            cohort_lookup,
+            metric_lookup,
             steps,
             tables: Vec::new(),
         };
@@ -188,7 +203,13 @@ impl Plan {
     /// Index of a cohort by `department/cohort`.
     #[must_use]
     pub fn cohort_index(&self, id: &str) -> Option<usize> {
-        self.cohorts.iter().position(|c| c.id == id)
+        self.cohort_lookup.get(id).copied()
+    }
+
+    /// Index of a metric in `[metrics]` order (the order of `profile().metrics`).
+    #[must_use]
+    pub fn metric_index(&self, id: &str) -> Option<usize> {
+        self.metric_lookup.get(id).copied()
     }
 
     /// Index of a department by id.

@@ -19,7 +19,7 @@ use super::core::CoreMsg;
 use super::stats::Stats;
 use crate::assign;
 use crate::engine::{Action, ActionRequest, Actor, Refusal, Reply, Role};
-use crate::metrics::{Observation, Variant};
+use crate::metrics::Variant;
 use crate::protocol::{ActionBody, ActionReply, AssignReply, ErrorBody};
 
 /// An API error with its status.
@@ -236,85 +236,27 @@ pub async fn samples(
         ));
     }
     let bytes = body_bytes(body)?;
-    let (accepted, rejected) = parse_samples(&app, &bytes)?;
-    Stats::add(&app.stats.samples_accepted, accepted.len() as u64);
-    Stats::add(&app.stats.samples_rejected, rejected.len() as u64);
-    let count = accepted.len();
-    app.ingest.push(accepted);
-    let rejected: Vec<_> = rejected
+    let batch = app
+        .ingest
+        .accept(&app.plan, &bytes)
+        .map_err(ApiError::bad_request)?;
+    Stats::add(&app.stats.samples_accepted, batch.accepted as u64);
+    Stats::add(&app.stats.samples_rejected, batch.rejected.len() as u64);
+    let rejected: Vec<_> = batch
+        .rejected
         .into_iter()
         .map(|(index, reason)| serde_json::json!({ "index": index, "reason": reason }))
         .collect();
-    let status = if count == 0 && !rejected.is_empty() {
+    let status = if batch.accepted == 0 && !rejected.is_empty() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
     Ok((
         status,
-        Json(serde_json::json!({ "accepted": count, "rejected": rejected })),
+        Json(serde_json::json!({ "accepted": batch.accepted, "rejected": rejected })),
     )
         .into_response())
-}
-
-type Parsed = (Vec<Observation>, Vec<(usize, String)>);
-
-fn parse_samples(app: &AppState, bytes: &[u8]) -> ApiResult<Parsed> {
-    let trimmed = bytes.trim_ascii_start();
-    let values: Vec<serde_json::Value> = if trimmed.first() == Some(&b'[') {
-        parse_json(trimmed)?
-    } else {
-        let mut out = Vec::new();
-        for (n, line) in trimmed.split(|b| *b == b'\n').enumerate() {
-            if line.trim_ascii().is_empty() {
-                continue;
-            }
-            out.push(serde_json::from_slice(line).map_err(|e| {
-                ApiError::bad_request(format!("line {}: malformed JSON: {e}", n + 1))
-            })?);
-        }
-        out
-    };
-    let mut accepted = Vec::with_capacity(values.len());
-    let mut rejected = Vec::new();
-    for (index, value) in values.into_iter().enumerate() {
-        match serde_json::from_value::<Observation>(value)
-            .map_err(|e| e.to_string())
-            .and_then(|o| check_sample(app, o))
-        {
-            Ok(o) => accepted.push(o),
-            Err(reason) => rejected.push((index, reason)),
-        }
-    }
-    Ok((accepted, rejected))
-}
-
-fn check_sample(app: &AppState, o: Observation) -> Result<Observation, String> {
-    let def = app
-        .plan
-        .profile()
-        .metrics
-        .get(&o.metric)
-        .ok_or_else(|| format!("unknown metric `{}`", o.metric))?;
-    if o.cohort != "*" && app.plan.cohort_index(&o.cohort).is_none() {
-        return Err(format!("unknown cohort `{}`", o.cohort));
-    }
-    if o.cohort == "*" && def.compare {
-        return Err(format!(
-            "`{}` is compared per cohort: `*` is only for single-valued metrics",
-            o.metric
-        ));
-    }
-    if def.compare && o.variant.is_none() {
-        return Err(format!(
-            "`{}` is compared: say the variant (legacy or enhanced)",
-            o.metric
-        ));
-    }
-    if !o.value.is_finite() {
-        return Err("value is not a finite number".into());
-    }
-    Ok(o)
 }
 
 #[derive(Debug, Deserialize)]
@@ -387,7 +329,7 @@ pub async fn config(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Api
                 HeaderValue::from_static("application/json"),
             ),
         ],
-        feed.json.clone(),
+        feed.frame.as_str().to_owned(),
     )
         .into_response())
 }

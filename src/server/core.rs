@@ -54,8 +54,8 @@ pub struct ActionOutcome {
 pub struct ConfigFeed {
     /// The document.
     pub doc: ConfigDoc,
-    /// Its JSON.
-    pub json: String,
+    /// Its JSON, shared by every subscriber without copying.
+    pub frame: axum::extract::ws::Utf8Bytes,
     /// Its entity tag.
     pub etag: String,
 }
@@ -314,7 +314,9 @@ pub fn build_config(plan: &Plan, state: &EngineState) -> ConfigFeed {
         status: rollout.status,
         cohorts,
     };
-    let json = serde_json::to_string(&doc).expect("config serializes");
+    let frame = serde_json::to_string(&doc)
+        .expect("config serializes")
+        .into();
     let etag = format!("\"{}-{}\"", doc.rollout, doc.revision);
-    ConfigFeed { doc, json, etag }
+    ConfigFeed { doc, frame, etag }
 }

@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use axum::extract::ws::Utf8Bytes;
 use tokio::sync::broadcast;
 
 use crate::protocol::ServerMessage;
@@ -21,8 +22,8 @@ pub const BACKLOG: usize = 1024;
 pub struct Frame {
     /// Its seq.
     pub seq: u64,
-    /// Its JSON text.
-    pub json: String,
+    /// Its JSON text, shared by every subscriber without copying.
+    pub json: Utf8Bytes,
 }
 
 /// The stream's publisher side.
@@ -70,7 +71,7 @@ impl Hub {
     /// Publishes a message built for the next seq; returns that seq. Only the core calls it.
     pub fn publish(&self, build: impl FnOnce(u64) -> ServerMessage) -> u64 {
         let seq = self.current() + 1;
-        let json = serde_json::to_string(&build(seq)).expect("messages serialize");
+        let json = Utf8Bytes::from(serde_json::to_string(&build(seq)).expect("messages serialize"));
         let frame = Arc::new(Frame { seq, json });
         {
             let mut ring = self.ring.lock().expect("ring lock");

@@ -265,7 +265,7 @@ async fn collect(app: Arc<AppState>, mut source: Source, interval: Duration) {
         let at = app.clock.now();
         let config = app.core.config.borrow().clone();
         let mut observations = source.read(&app, &config.doc, at).await;
-        observations.extend(app.ingest.drain());
+        observations.extend(app.ingest.drain(&app.plan));
         if app
             .core
             .tx

@@ -22,6 +22,10 @@ use crate::protocol::{ClientMessage, PROTOCOL, SUPPORTED, ServerMessage};
 
 /// Largest client frame accepted.
 pub const MAX_CLIENT_FRAME: usize = 64 * 1024;
+/// Read buffer per connection. Client frames are small; tungstenite's 128 KiB default is
+/// zero-filled on reads, which with 10,000 config subscribers woken by one kill cost more
+/// than everything else together.
+pub const READ_BUFFER: usize = 4 * 1024;
 /// How often an idle stream sends a ping.
 pub const PING_EVERY: Duration = Duration::from_secs(15);
 
@@ -55,6 +59,7 @@ pub async fn stream(
     let ws = ws.map_err(not_websocket)?;
     let resume = q.since.zip(q.epoch);
     Ok(ws
+        .read_buffer_size(READ_BUFFER)
         .max_message_size(MAX_CLIENT_FRAME)
         .max_frame_size(MAX_CLIENT_FRAME)
         .on_upgrade(move |socket| async move {
@@ -75,14 +80,14 @@ fn not_websocket(e: WebSocketUpgradeRejection) -> ApiError {
     )
 }
 
-async fn send(socket: &mut WebSocket, json: &str) -> Result<(), axum::Error> {
-    socket.send(Message::Text(Utf8Bytes::from(json))).await
+async fn send_frame(socket: &mut WebSocket, frame: Utf8Bytes) -> Result<(), axum::Error> {
+    socket.send(Message::Text(frame)).await
 }
 
 async fn send_msg(socket: &mut WebSocket, msg: &ServerMessage) -> Result<(), axum::Error> {
-    send(
+    send_frame(
         socket,
-        &serde_json::to_string(msg).expect("messages serialize"),
+        Utf8Bytes::from(serde_json::to_string(msg).expect("messages serialize")),
     )
     .await
 }
@@ -95,7 +100,7 @@ async fn resync(app: &AppState, socket: &mut WebSocket) -> Result<u64, axum::Err
     let mut last = snap.seq;
     send_msg(socket, &ServerMessage::Snapshot(Box::new((*snap).clone()))).await?;
     for f in app.hub.since(last).unwrap_or_default() {
-        send(socket, &f.json).await?;
+        send_frame(socket, f.json.clone()).await?;
         last = f.seq;
     }
     Ok(last)
@@ -113,7 +118,7 @@ async fn catch_up(
     {
         let mut last = since;
         for f in frames {
-            send(socket, &f.json).await?;
+            send_frame(socket, f.json.clone()).await?;
             last = f.seq;
         }
         return Ok(last);
@@ -137,18 +142,20 @@ async fn serve_stream(
     };
     send_msg(&mut socket, &hello).await?;
     let mut last = catch_up(app, &mut socket, resume).await?;
+    let cancelled = app.cancel.cancelled();
+    tokio::pin!(cancelled);
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     loop {
         tokio::select! {
-            () = app.cancel.cancelled() => {
+            () = &mut cancelled => {
                 let _ = socket.send(Message::Close(None)).await;
                 return Ok(());
             }
             frame = rx.recv() => match frame {
                 Ok(f) if f.seq <= last => {}
                 Ok(f) => {
-                    send(&mut socket, &f.json).await?;
+                    send_frame(&mut socket, f.json.clone()).await?;
                     last = f.seq;
                 }
                 Err(RecvError::Lagged(_)) => {
@@ -191,6 +198,7 @@ pub async fn config_stream(
     caller(&app, &headers)?;
     let ws = ws.map_err(not_websocket)?;
     Ok(ws
+        .read_buffer_size(READ_BUFFER)
         .max_message_size(MAX_CLIENT_FRAME)
         .on_upgrade(move |socket| async move {
             Stats::bump(&app.stats.config_subscribers);
@@ -200,18 +208,23 @@ pub async fn config_stream(
 }
 
 async fn serve_config(app: &AppState, mut socket: WebSocket) -> Result<(), axum::Error> {
+    // One cancellation future per connection: creating one per loop turn would register on
+    // the token's shared waiter list again and again, which 10,000 subscribers waking at once
+    // turn into lock contention.
+    let cancelled = app.cancel.cancelled();
+    tokio::pin!(cancelled);
     let mut config = app.core.config.clone();
-    let first = config.borrow_and_update().json.clone();
-    send(&mut socket, &first).await?;
+    let first = config.borrow_and_update().frame.clone();
+    send_frame(&mut socket, first).await?;
     loop {
         tokio::select! {
-            () = app.cancel.cancelled() => return Ok(()),
+            () = &mut cancelled => return Ok(()),
             changed = config.changed() => {
                 if changed.is_err() {
                     return Ok(());
                 }
-                let json = config.borrow_and_update().json.clone();
-                send(&mut socket, &json).await?;
+                let frame = config.borrow_and_update().frame.clone();
+                send_frame(&mut socket, frame).await?;
             }
             incoming = socket.recv() => match incoming {
                 None | Some(Ok(Message::Close(_))) => return Ok(()),

@@ -1,0 +1,360 @@
+//! Load harness for the control plane's budgets (DESIGN.md), against the release binary run
+//! as its own process on loopback: stream fan-out (1,000 subscribers, 10 updates/s, server
+//! CPU), kill propagation to 10,000 config-stream subscribers (p50/p99/max), sample ingest
+//! (samples/s accepted) and `/v1/assign` (requests/s, latency). Client and server share this
+//! machine's cores, so every number is a floor. Run with
+//! `cargo bench --bench load -- [fanout|kill|ingest|assign]...` (default: all).
+
+#![allow(clippy::cast_precision_loss, reason = "counts and rates for printing")]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use tokio_tungstenite::tungstenite::Message;
+
+struct Server {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(profile: &str, interval: &str) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args([
+            "serve",
+            "--profile",
+            profile,
+            "--listen",
+            "127.0.0.1:0",
+            "--eval-interval",
+            interval,
+            "--data",
+        ])
+        .arg(dir.path())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Server {
+        child,
+        base,
+        _dir: dir,
+    }
+}
+
+/// CPU seconds (user + system) the process has used.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    let hz: f64 = String::from_utf8(
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    .trim()
+    .parse()
+    .unwrap();
+    ticks / hz
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+async fn ws(
+    url: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    for _ in 0..50 {
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .read_buffer_size(4096);
+        if let Ok((s, _)) =
+            tokio_tungstenite::connect_async_with_config(url, Some(config), false).await
+        {
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("cannot connect to {url}");
+}
+
+async fn fanout() {
+    let server = serve("vividwalls", "100ms");
+    let url = server.base.replace("http://", "ws://") + "/v1/stream";
+    let received = Arc::new(AtomicU64::new(0));
+    let mut clients = Vec::new();
+    for _ in 0..1000 {
+        let mut s = ws(&url).await;
+        let received = received.clone();
+        clients.push(tokio::spawn(async move {
+            while let Some(Ok(m)) = s.next().await {
+                if matches!(m, Message::Text(_)) {
+                    received.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    let http = reqwest::Client::new();
+    let samples: Vec<serde_json::Value> = ["legacy", "enhanced"].iter().map(|v| serde_json::json!({"metric": "error_rate", "cohort": "sales/individual_collectors", "variant": v, "value": 0.004, "count": 100})).collect();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (cpu0, msgs0, t0) = (
+        cpu_seconds(server.child.id()),
+        received.load(Ordering::Relaxed),
+        Instant::now(),
+    );
+    while t0.elapsed() < Duration::from_secs(20) {
+        http.post(format!("{}/v1/samples", server.base))
+            .json(&samples)
+            .send()
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let elapsed = t0.elapsed().as_secs_f64();
+    let cpu = cpu_seconds(server.child.id()) - cpu0;
+    let msgs = received.load(Ordering::Relaxed) - msgs0;
+    let metrics = http
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let resyncs = metrics
+        .lines()
+        .find(|l| l.starts_with("cutover_stream_resyncs_total"))
+        .unwrap_or("?")
+        .to_owned();
+    println!(
+        "fanout: 1000 subscribers, {elapsed:.1}s: server CPU {:.1}% of one core; {:.0} messages/s delivered ({:.1} per subscriber per second); {resyncs}",
+        100.0 * cpu / elapsed,
+        msgs as f64 / elapsed,
+        msgs as f64 / elapsed / 1000.0
+    );
+    for c in clients {
+        c.abort();
+    }
+}
+
+async fn kill(subscribers: usize) {
+    let server = serve("vividwalls", "10s");
+    let url = server.base.replace("http://", "ws://") + "/v1/config/stream";
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
+    let mut ready = Vec::new();
+    for i in 0..subscribers {
+        let mut s = ws(&url).await;
+        s.next().await.unwrap().unwrap();
+        let tx = tx.clone();
+        ready.push(tokio::spawn(async move {
+            while let Some(Ok(Message::Text(t))) = s.next().await {
+                // `status` precedes the cohort list: these 10,000 simulated apps share the
+                // server's cores, so they look only at the head of the document.
+                if t.as_bytes()
+                    .windows(17)
+                    .take(400)
+                    .any(|w| w == b"\"status\":\"killed\"")
+                {
+                    let _ = tx.send(Instant::now());
+                }
+            }
+        }));
+        if i % 2000 == 1999 {
+            eprintln!("kill: {} subscribers connected", i + 1);
+        }
+    }
+    let http = reqwest::Client::new();
+    let mut latencies = Vec::new();
+    for round in 0..5 {
+        let cpu0 = cpu_seconds(server.child.id());
+        let t0 = Instant::now();
+        let r = http
+            .post(format!("{}/v1/actions", server.base))
+            .json(&serde_json::json!({"action": "kill", "reason": "bench"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        for _ in 0..subscribers {
+            let t = rx.recv().await.unwrap();
+            latencies.push(t - t0);
+        }
+        eprintln!(
+            "kill: round {round}: last subscriber after {:?}; server CPU {:.0} ms",
+            t0.elapsed(),
+            1000.0 * (cpu_seconds(server.child.id()) - cpu0)
+        );
+        http.post(format!("{}/v1/actions", server.base))
+            .json(&serde_json::json!({"action": "resume", "target": "all"}))
+            .send()
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    latencies.sort();
+    println!(
+        "kill: {subscribers} config-stream subscribers, 5 kills: kill-to-subscriber p50 {:?}, p99 {:?}, max {:?} (HTTP request sent → legacy config received)",
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        latencies.last().unwrap()
+    );
+    for r in ready {
+        r.abort();
+    }
+}
+
+async fn ingest() {
+    let server = serve("vividwalls", "1s");
+    let batch: Vec<serde_json::Value> = (0..50_000)
+        .map(|i| serde_json::json!({"metric": "error_rate", "cohort": "sales/individual_collectors", "variant": if i % 2 == 0 { "legacy" } else { "enhanced" }, "value": 0.004, "count": 1}))
+        .collect();
+    let body = Arc::new(serde_json::to_vec(&batch).unwrap());
+    let http = reqwest::Client::new();
+    let accepted = Arc::new(AtomicU64::new(0));
+    let (cpu0, t0) = (cpu_seconds(server.child.id()), Instant::now());
+    let mut senders = Vec::new();
+    for _ in 0..2 {
+        let (http, body, accepted, url) = (
+            http.clone(),
+            body.clone(),
+            accepted.clone(),
+            format!("{}/v1/samples", server.base),
+        );
+        senders.push(tokio::spawn(async move {
+            while t0.elapsed() < Duration::from_secs(10) {
+                let r: serde_json::Value = http
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body((*body).clone())
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                accepted.fetch_add(r["accepted"].as_u64().unwrap(), Ordering::Relaxed);
+            }
+        }));
+    }
+    for s in senders {
+        s.await.unwrap();
+    }
+    let elapsed = t0.elapsed().as_secs_f64();
+    let cpu = cpu_seconds(server.child.id()) - cpu0;
+    println!(
+        "ingest: {:.0} samples/s accepted ({} in {elapsed:.1}s, JSON arrays of 50,000, 2 senders); server CPU {:.0}% of one core",
+        accepted.load(Ordering::Relaxed) as f64 / elapsed,
+        accepted.load(Ordering::Relaxed),
+        100.0 * cpu / elapsed
+    );
+}
+
+async fn assign() {
+    let server = serve("vividwalls", "10s");
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap();
+    let t0 = Instant::now();
+    let mut workers = Vec::new();
+    for w in 0..32 {
+        let (http, url) = (http.clone(), format!("{}/v1/assign", server.base));
+        workers.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut i = 0u64;
+            while t0.elapsed() < Duration::from_secs(10) {
+                let start = Instant::now();
+                let unit = format!("user-{w}-{i}");
+                let r = http
+                    .get(&url)
+                    .query(&[
+                        ("cohort", "sales/individual_collectors"),
+                        ("unit", unit.as_str()),
+                    ])
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(r.status().is_success());
+                let _ = r.bytes().await.unwrap();
+                lat.push(start.elapsed());
+                i += 1;
+            }
+            lat
+        }));
+    }
+    let mut all = Vec::new();
+    for w in workers {
+        all.extend(w.await.unwrap());
+    }
+    let elapsed = t0.elapsed().as_secs_f64();
+    all.sort();
+    println!(
+        "assign: {:.0} requests/s over HTTP (32 keep-alive clients), latency p50 {:?}, p99 {:?}",
+        all.len() as f64 / elapsed,
+        percentile(&all, 0.5),
+        percentile(&all, 0.99)
+    );
+}
+
+fn main() {
+    let which: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let run = |name: &str| which.is_empty() || which.iter().any(|w| w == name);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    println!(
+        "machine: {} cores; client and server share them",
+        std::thread::available_parallelism().map_or(0, usize::from)
+    );
+    if run("fanout") {
+        rt.block_on(fanout());
+    }
+    if run("kill") {
+        rt.block_on(kill(1_000));
+        rt.block_on(kill(10_000));
+    }
+    if run("ingest") {
+        rt.block_on(ingest());
+    }
+    if run("assign") {
+        rt.block_on(assign());
+    }
+}
