@@ -414,3 +414,45 @@ async fn the_simulator_process_drives_an_automatic_rollback() {
         "{metrics}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn events_follow_streams_what_happens_as_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = Serve::start(dir.path(), &[]);
+    assert!(
+        cli(&serve.base, Some(ALICE), &["note", "before"])
+            .status
+            .success()
+    );
+    let mut follow = Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args([
+            "events",
+            "--follow",
+            "--json",
+            "--connect",
+            &serve.base,
+            "--token",
+            VIC,
+        ])
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(follow.stdout.take().unwrap()).lines();
+    let first: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(
+        first["event"]["detail"]["command"]["text"], "before",
+        "the journal first"
+    );
+    // Everything after it arrives over the stream, in order.
+    assert!(cli(&serve.base, Some(ALICE), &["pause"]).status.success());
+    assert!(cli(&serve.base, Some(ALICE), &["advance"]).status.code() == Some(2));
+    let next: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(next["event"]["detail"]["command"]["command"], "pause");
+    let refused: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(refused["event"]["kind"], "refused");
+    assert!(next["seq"].as_u64() < refused["seq"].as_u64());
+    let _ = follow.kill();
+    let _ = follow.wait();
+}
