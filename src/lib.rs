@@ -19,3 +19,4 @@ pub mod settings;
 pub mod sim;
 pub mod sources;
 pub mod time;
+pub mod tui;

@@ -37,6 +37,9 @@ pub struct Snapshot {
     pub data_at: Option<Timestamp>,
     /// Recent events, oldest first.
     pub events: Vec<Event>,
+    /// The plan's named kill switches.
+    #[serde(default)]
+    pub switches: Vec<String>,
 }
 
 /// A message from the server on `/v1/stream`.
@@ -55,6 +58,9 @@ pub enum ServerMessage {
         server: String,
         /// Rollout id.
         rollout: String,
+        /// Who the connection's token belongs to.
+        #[serde(default)]
+        you: Option<crate::engine::Actor>,
     },
     /// The full picture; sent after `hello` unless resuming, and whenever a client fell behind.
     Snapshot(Box<Snapshot>),
@@ -309,6 +315,7 @@ mod tests {
             judge: judge.clone(),
             data_at: None,
             events: events.clone(),
+            switches: vec!["s".into()],
         };
         let messages = vec![
             ServerMessage::Hello {
@@ -317,6 +324,7 @@ mod tests {
                 protocol: PROTOCOL,
                 server: "x".into(),
                 rollout: "r".into(),
+                you: Some(engine::Actor::new("a", engine::Role::Viewer)),
             },
             ServerMessage::Snapshot(Box::new(snapshot)),
             ServerMessage::Event {

@@ -6,8 +6,9 @@
 // Doc comments here are `--help` text, where backticks would show literally.
 #![allow(clippy::doc_markdown)]
 
+mod dashboard;
 mod remote;
-mod serve;
+pub mod serve;
 mod simulate;
 
 use std::path::PathBuf;
@@ -28,11 +29,15 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The dashboard, attached to a control plane (the default command).
+    Tui(dashboard::TuiArgs),
+    /// Control plane, simulator and dashboard in one process: try cutover here.
+    Demo(dashboard::DemoArgs),
     /// Check or show rollout plans (profiles).
     Plan {
         #[command(subcommand)]
@@ -162,7 +167,7 @@ enum Format {
 }
 
 /// Where the control plane is and who we are.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct RemoteArgs {
     /// Control plane URL (default: settings, then http://127.0.0.1:7070).
     #[arg(long, value_name = "URL")]
@@ -198,7 +203,12 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let settings = || Settings::load(cli.config.as_deref()).map_err(|e| eyre!(e));
-    match cli.command {
+    let command = cli
+        .command
+        .unwrap_or_else(|| Command::Tui(dashboard::TuiArgs::default()));
+    match command {
+        Command::Tui(args) => runtime()?.block_on(dashboard::run_tui(args, settings()?)),
+        Command::Demo(args) => runtime()?.block_on(dashboard::run_demo(args, settings()?)),
         Command::Plan {
             command: PlanCommand::Check { files },
         } => Ok(plan_check(&files)),

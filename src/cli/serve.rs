@@ -75,7 +75,7 @@ pub fn options(args: ServeArgs, settings: &Settings) -> Result<ServeOptions> {
         .ok_or_else(|| {
             eyre!("no profile: pass --profile FILE (or a built-in name such as vividwalls)")
         })?;
-    let plan = Arc::new(plan::builtin::load(&spec).map_err(|e| eyre!("{e}"))?);
+    let plan = plan::builtin::load(&spec).map_err(|e| eyre!("{e}"))?;
     let listen = args
         .listen
         .or_else(|| settings.listen.clone())
@@ -101,6 +101,15 @@ pub fn options(args: ServeArgs, settings: &Settings) -> Result<ServeOptions> {
     if interval.0 < 10 {
         return Err(eyre!("--eval-interval must be at least 10ms"));
     }
+    // With a sped-up clock an evaluation interval is long in plan time: keep three of them fresh.
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "a duration in ms"
+    )]
+    let stretched = Period((interval.0 as f64 * args.speed.max(1.0) * 3.0) as u64);
+    let plan = Arc::new(plan.with_min_data_age(stretched));
     let source = match (
         args.prometheus.or_else(|| settings.prometheus.clone()),
         args.source.or_else(|| settings.source.clone()),

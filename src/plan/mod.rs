@@ -121,6 +121,17 @@ impl Plan {
         Ok(plan)
     }
 
+    /// The same plan with `max_data_age` at least `age`. A control plane whose clock runs
+    /// faster than the wall (the demo) calls this so that windows do not age out between two
+    /// evaluations.
+    #[must_use]
+    pub fn with_min_data_age(mut self, age: crate::time::Period) -> Plan {
+        if self.profile.rollout.max_data_age < age {
+            self.profile.rollout.max_data_age = age;
+        }
+        self
+    }
+
     /// The profile as written.
     #[must_use]
     pub fn profile(&self) -> &Profile {

@@ -288,6 +288,12 @@ fn build_snapshot(
         judge: engine::compare::rollups(plan, state),
         data_at: state.live.windows.last().map(|w| w.at),
         events: recent.iter().cloned().collect(),
+        switches: plan
+            .profile()
+            .kill_switches
+            .iter()
+            .map(|k| k.id.clone())
+            .collect(),
     }
 }
 

@@ -46,7 +46,7 @@ pub async fn stream(
     Query(q): Query<StreamQuery>,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
-    caller(&app, &headers)?;
+    let you = caller(&app, &headers)?;
     if let Some(v) = q.protocol
         && !SUPPORTED.contains(&v)
     {
@@ -64,7 +64,7 @@ pub async fn stream(
         .max_frame_size(MAX_CLIENT_FRAME)
         .on_upgrade(move |socket| async move {
             Stats::bump(&app.stats.stream_clients);
-            if let Err(e) = serve_stream(&app, socket, resume).await {
+            if let Err(e) = serve_stream(&app, socket, resume, you).await {
                 tracing::debug!(error = %e, "stream client left");
             }
             Stats::drop_one(&app.stats.stream_clients);
@@ -130,6 +130,7 @@ async fn serve_stream(
     app: &AppState,
     mut socket: WebSocket,
     resume: Option<(u64, u64)>,
+    you: crate::engine::Actor,
 ) -> Result<(), axum::Error> {
     // Subscribe before catching up: anything published meanwhile is queued, and skipped by seq.
     let mut rx = app.hub.subscribe();
@@ -139,6 +140,7 @@ async fn serve_stream(
         protocol: PROTOCOL,
         server: env!("CARGO_PKG_VERSION").into(),
         rollout: app.plan.profile().rollout.id.clone(),
+        you: Some(you),
     };
     send_msg(&mut socket, &hello).await?;
     let mut last = catch_up(app, &mut socket, resume).await?;

@@ -1,0 +1,148 @@
+//! `cutover` / `cutover tui` (the dashboard attached to a control plane) and `cutover demo`
+//! (a control plane and the simulator in-process on loopback, with a temporary data
+//! directory, and the dashboard on top).
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use color_eyre::eyre::{Result, eyre};
+
+use super::RemoteArgs;
+use crate::clock::Clock;
+use crate::plan;
+use crate::server::auth::Auth;
+use crate::server::{self, ServeOptions};
+use crate::settings::Settings;
+use crate::sim::{Fleet, Scenario};
+use crate::sources::Source;
+use crate::time::Period;
+use crate::tui::app::App;
+use crate::tui::keymap::Keymap;
+use crate::tui::theme::Theme;
+use crate::tui::{self, TuiOptions};
+
+/// How the dashboard looks.
+#[derive(Debug, Clone, Default, Args)]
+pub struct LookArgs {
+    /// Theme: dark, light, high-contrast, mono, prod (NO_COLOR forces mono).
+    #[arg(long)]
+    theme: Option<String>,
+    /// Avoid box-drawing and block characters.
+    #[arg(long)]
+    ascii: bool,
+    /// Refuse action keys.
+    #[arg(long)]
+    read_only: bool,
+}
+
+/// Flags of `cutover tui`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TuiArgs {
+    #[command(flatten)]
+    look: LookArgs,
+    #[command(flatten)]
+    remote: RemoteArgs,
+}
+
+/// Flags of `cutover demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Profile: a built-in name or a file.
+    #[arg(long, default_value = "vividwalls")]
+    profile: String,
+    /// Fault script (the default makes a department roll back within the first minute).
+    #[arg(long, default_value = "latency-regression")]
+    scenario: String,
+    /// Rollout clock speed: plan hours per wall second by default (3600).
+    #[arg(long, default_value_t = 3600.0)]
+    speed: f64,
+    #[command(flatten)]
+    look: LookArgs,
+}
+
+fn app(look: &LookArgs, settings: &Settings) -> Result<App> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = Theme::choose(
+        look.theme.as_deref().or(settings.theme.as_deref()),
+        no_color,
+    )
+    .map_err(|e| eyre!(e))?;
+    let user_keys = crate::settings::default_path()
+        .map(|p| p.with_file_name("keymap.toml"))
+        .and_then(|p| std::fs::read_to_string(p).ok());
+    let keymap = Keymap::load(user_keys.as_deref()).map_err(|e| eyre!(e))?;
+    Ok(App::new(theme, keymap, look.ascii, look.read_only))
+}
+
+/// `cutover` and `cutover tui`.
+pub async fn run_tui(args: TuiArgs, settings: Settings) -> Result<ExitCode> {
+    let client = super::remote::client(&args.remote, &settings);
+    let app = app(&args.look, &settings)?;
+    let opts = TuiOptions {
+        connect: client.base().to_owned(),
+        token: args.remote.token.or(settings.token.clone()),
+        theme: args.look.theme.clone(),
+        read_only: args.look.read_only,
+        ascii: args.look.ascii,
+    };
+    tui::run(opts, app).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `cutover demo`.
+pub async fn run_demo(args: DemoArgs, settings: Settings) -> Result<ExitCode> {
+    let interval = Duration::from_secs(1);
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a duration in ms"
+    )]
+    let fresh = Period((1000.0 * args.speed.max(1.0) * 3.0) as u64);
+    let plan = Arc::new(
+        plan::builtin::load(&args.profile)
+            .map_err(|e| eyre!("{e}"))?
+            .with_min_data_age(fresh),
+    );
+    let scenario = Scenario::parse(&args.scenario).map_err(|e| eyre!(e))?;
+    let dir = tempfile_dir()?;
+    let opts = ServeOptions {
+        plan: plan.clone(),
+        listen: "127.0.0.1:0".parse().expect("address"),
+        data: dir.clone(),
+        auth: Auth::Open,
+        source: Source::Sim(Box::new(Fleet::new(plan, scenario, 1))),
+        alertmanager: None,
+        eval_interval: interval,
+        webhooks: Vec::new(),
+        clock: Clock::sped_up(args.speed),
+    };
+    let mut running = server::start(opts).await?;
+    let app = app(&args.look, &settings)?;
+    let tui = TuiOptions {
+        connect: format!("http://{}", running.addr),
+        token: None,
+        theme: args.look.theme.clone(),
+        read_only: args.look.read_only,
+        ascii: args.look.ascii,
+    };
+    let result = tui::run(tui, app).await;
+    running.cancel.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while running.tasks.join_next().await.is_some() {}
+    })
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn tempfile_dir() -> Result<std::path::PathBuf> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let dir = std::env::temp_dir().join(format!("cutover-demo-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}

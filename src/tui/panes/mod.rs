@@ -1,0 +1,102 @@
+//! Drawing: one module per pane, each a function `(frame, area, &App)` that only reads state.
+//! [`draw`] lays them out for the current view and size and puts dialogs and toasts on top.
+//!
+//! ```text
+//! Overview (80×24)                       ┌ header (2 lines) ───────────────────────────┐
+//! ├ traffic split (3) ──────────────────────────────────────────────────────────────┤
+//! ├ departments × cohorts (rest) ───────────────────────┬ alerts (≥ 30 cols) ──────────┤
+//! ├ legacy vs enhanced ─────────────────────────────────┴ timeline ────────────────────┤
+//! └ key hints (1 line) ─────────────────────────────────────────────────────────────────┘
+//! ```
+
+pub mod alerts;
+pub mod compare;
+pub mod departments;
+pub mod footer;
+pub mod header;
+pub mod modal;
+pub mod split;
+pub mod timeline;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::symbols::border;
+use ratatui::widgets::{Block, Borders};
+
+use super::app::{App, View};
+
+/// A bordered block titled `title` in the app's style (ASCII borders with `--ascii`).
+#[must_use]
+pub fn block<'a>(app: &App, title: &'a str) -> Block<'a> {
+    let set = if app.ascii {
+        border::Set {
+            top_left: "+",
+            top_right: "+",
+            bottom_left: "+",
+            bottom_right: "+",
+            vertical_left: "|",
+            vertical_right: "|",
+            horizontal_top: "-",
+            horizontal_bottom: "-",
+        }
+    } else {
+        border::PLAIN
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_set(set)
+        .border_style(app.theme.muted())
+        .title(title)
+        .title_style(app.theme.strong(app.theme.accent))
+}
+
+/// Draws the whole screen.
+pub fn draw(f: &mut Frame, app: &App) {
+    let area = f.area();
+    let [head, body, foot] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header::render(f, head, app);
+    footer::render(f, foot, app);
+    match app.view {
+        View::Overview => overview(f, body, app),
+        View::Departments => departments::render(f, body, app),
+        View::Comparison => compare::render(f, body, app),
+        View::Alerts => alerts::render(f, body, app),
+        View::Timeline => timeline::render(f, body, app),
+    }
+    modal::render(f, area, app);
+}
+
+fn overview(f: &mut Frame, area: Rect, app: &App) {
+    let tall = area.height >= 40;
+    let split_h = if tall { 8 } else { 3 };
+    let bottom_h = if tall {
+        area.height / 3
+    } else {
+        (area.height.saturating_sub(split_h) / 3).max(5)
+    };
+    let [split_area, middle, bottom] = Layout::vertical([
+        Constraint::Length(split_h),
+        Constraint::Min(4),
+        Constraint::Length(bottom_h),
+    ])
+    .areas(area);
+    split::render(f, split_area, app);
+    let alerts_w = if area.width >= 160 {
+        area.width / 3
+    } else {
+        30.min(area.width / 2)
+    };
+    let [table, alert_area] =
+        Layout::horizontal([Constraint::Min(20), Constraint::Length(alerts_w)]).areas(middle);
+    departments::render(f, table, app);
+    alerts::render(f, alert_area, app);
+    let [cmp, tl] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
+    compare::render(f, cmp, app);
+    timeline::render(f, tl, app);
+}

@@ -1,0 +1,110 @@
+//! Traffic split: legacy | enhanced overall as a bar, per department when there is room, and
+//! the history of the overall share as a sparkline on tall screens.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Sparkline};
+
+use super::block;
+use crate::tui::app::App;
+
+/// A bar of `width` cells, `bp` of 10,000 on enhanced.
+#[must_use]
+pub fn bar(app: &App, bp: u64, width: u16) -> Vec<Span<'static>> {
+    let t = &app.theme;
+    let width = u64::from(width);
+    let on = (bp * width).div_ceil(10_000).min(width);
+    let (full, empty) = if app.ascii {
+        ("#", "-")
+    } else {
+        ("█", "░")
+    };
+    let on = usize::try_from(on).unwrap_or(0);
+    let off = usize::try_from(width).unwrap_or(0) - on;
+    vec![
+        Span::styled(full.repeat(on), t.strong(t.enhanced)),
+        Span::styled(empty.repeat(off), t.muted()),
+    ]
+}
+
+#[expect(clippy::cast_precision_loss, reason = "basis points")]
+fn pct(bp: u64) -> String {
+    format!("{:>5.1}%", bp as f64 / 100.0)
+}
+
+/// Draws the split.
+pub fn render(f: &mut Frame, area: Rect, app: &App) {
+    let b = block(app, " Traffic: legacy → enhanced ");
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let Some(snap) = &app.snap else { return };
+    let t = &app.theme;
+    let overall = app.enhanced_share(None).unwrap_or(0);
+    let label_w = 14u16;
+    let bar_w = inner.width.saturating_sub(label_w + 10).max(4);
+    let mut lines = vec![Line::from(
+        [
+            vec![Span::styled(format!("{:<14}", "overall"), t.strong(t.fg))],
+            bar(app, overall, bar_w),
+            vec![Span::styled(format!(" {} enh", pct(overall)), t.text())],
+        ]
+        .concat(),
+    )];
+    let mut depts: Vec<&str> = Vec::new();
+    for c in &snap.state.cohorts {
+        if !depts.contains(&c.department.as_str()) {
+            depts.push(&c.department);
+        }
+    }
+    let room = usize::from(inner.height.saturating_sub(1));
+    let history_rows = if inner.height >= 6 && !app.ascii && !app.split_history.is_empty() {
+        3
+    } else {
+        0
+    };
+    for d in depts.iter().take(room.saturating_sub(history_rows)) {
+        let bp = app.enhanced_share(Some(d)).unwrap_or(0);
+        lines.push(Line::from(
+            [
+                vec![Span::styled(format!("{:<14}", truncate(d, 13)), t.text())],
+                bar(app, bp, bar_w),
+                vec![Span::styled(format!(" {}", pct(bp)), t.text())],
+            ]
+            .concat(),
+        ));
+    }
+    let [text, spark] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(u16::try_from(history_rows).unwrap_or(0)),
+    ])
+    .areas(inner);
+    f.render_widget(Paragraph::new(lines), text);
+    if history_rows > 0 {
+        let data: Vec<u64> = app
+            .split_history
+            .iter()
+            .rev()
+            .take(usize::from(spark.width))
+            .rev()
+            .copied()
+            .collect();
+        f.render_widget(
+            Sparkline::default()
+                .data(&data)
+                .max(10_000)
+                .style(t.strong(t.enhanced)),
+            spark,
+        );
+    }
+}
+
+/// Cuts a string to `n` characters.
+#[must_use]
+pub fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        s.chars().take(n.saturating_sub(1)).chain(['…']).collect()
+    }
+}

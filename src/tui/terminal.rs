@@ -1,0 +1,58 @@
+//! The terminal's lifecycle: raw mode and the alternate screen on entry; restored on drop, on
+//! panic (a hook that restores before the report is printed) and on every exit path. Output
+//! goes through one buffered writer, flushed once per frame inside synchronized-update markers.
+
+use std::io::{BufWriter, Stdout, Write};
+
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::{cursor, execute, terminal};
+
+/// The dashboard's terminal.
+pub type Term = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
+
+/// Puts the terminal back as it was. Safe to call more than once, and when the terminal is
+/// gone (a hang-up): errors are ignored.
+pub fn restore() {
+    let _ = terminal::disable_raw_mode();
+    let _ = execute!(
+        std::io::stdout(),
+        terminal::LeaveAlternateScreen,
+        cursor::Show
+    );
+}
+
+/// Restores the terminal when dropped.
+pub struct Guard;
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Enters raw mode and the alternate screen; the guard undoes it.
+pub fn enter() -> std::io::Result<(Term, Guard)> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+    terminal::enable_raw_mode()?;
+    let guard = Guard;
+    execute!(
+        std::io::stdout(),
+        terminal::EnterAlternateScreen,
+        cursor::Hide
+    )?;
+    let backend = CrosstermBackend::new(BufWriter::with_capacity(256 * 1024, std::io::stdout()));
+    Ok((Terminal::new(backend)?, guard))
+}
+
+/// Draws a frame inside synchronized-update markers, with one flush.
+pub fn draw(term: &mut Term, app: &super::app::App) -> std::io::Result<()> {
+    ratatui::crossterm::queue!(term.backend_mut(), terminal::BeginSynchronizedUpdate)?;
+    term.draw(|f| super::panes::draw(f, app))?;
+    ratatui::crossterm::queue!(term.backend_mut(), terminal::EndSynchronizedUpdate)?;
+    term.backend_mut().flush()
+}
