@@ -61,9 +61,14 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             selected,
             ..
         } => {
+            // Keep the highlighted choice in view when the list is taller than the screen.
+            let room = usize::from(area.height.saturating_sub(4)).max(1);
+            let start = selected.saturating_sub(room - 1);
             let out = items
                 .iter()
                 .enumerate()
+                .skip(start)
+                .take(room)
                 .map(|(i, item)| {
                     Line::from(Span::styled(
                         format!(" {item} "),
@@ -75,7 +80,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
                     ))
                 })
                 .collect();
-            (format!(" {title} (↑↓ Enter · Esc) "), out)
+            (format!(" {title} ({}/{}) ", selected + 1, items.len()), out)
         }
         Modal::Input { prompt, text, .. } => (
             format!(" {prompt} "),

@@ -1,0 +1,209 @@
+//! The dashboard end to end in a real terminal: `cutover demo` under tmux (its own server
+//! socket), driven with `send-keys` and read with `capture-pane`. It starts and shows the
+//! split, the departments and the alerts; `p` pauses; `r` and a department rolls back only
+//! that department; `K` then `KILL` kills (every cohort at 0 %); `q` exits and the terminal is
+//! back in cooked mode; a hang-up (SIGHUP) ends it promptly, also restoring the terminal.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+    session: String,
+}
+
+impl Tmux {
+    fn start(name: &str, width: u16, height: u16, command: &str) -> Tmux {
+        let t = Tmux {
+            socket: format!("cutover-test-{}-{name}", std::process::id()),
+            session: name.to_owned(),
+        };
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &t.socket,
+                "new-session",
+                "-d",
+                "-s",
+                name,
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+                command,
+            ])
+            .env("NO_COLOR", "")
+            .status()
+            .expect("tmux is installed (scripts/install-test-deps)");
+        assert!(status.success());
+        t
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        assert!(
+            Command::new("tmux")
+                .args(["-L", &self.socket, "send-keys", "-t", &self.session])
+                .args(keys)
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "capture-pane",
+                "-p",
+                "-t",
+                &self.session,
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen satisfies `check`, for at most a generous bound.
+    fn wait_for(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_mins(1);
+        loop {
+            let screen = self.screen();
+            if check(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn shell_pid(&self) -> u32 {
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "display",
+                "-p",
+                "-t",
+                &self.session,
+                "#{pane_pid}",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+fn demo_command() -> String {
+    // After the dashboard exits, show its status and whether the terminal is back in cooked
+    // mode (`icanon` rather than `-icanon`), then keep the pane open to be read.
+    format!(
+        "{} demo; echo EXITED $?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 600",
+        env!("CARGO_BIN_EXE_cutover")
+    )
+}
+
+fn rows_of<'a>(screen: &'a str, prefix: &'a str) -> impl Iterator<Item = &'a str> {
+    screen
+        .lines()
+        .filter(move |l| l.trim_start_matches(['│', '|', ' ']).starts_with(prefix))
+}
+
+#[test]
+fn the_demo_answers_keys_and_restores_the_terminal() {
+    let t = Tmux::start("keys", 100, 32, &demo_command());
+    let screen = t.wait_for("the dashboard, live", |s| {
+        s.contains("LIVE")
+            && s.contains("Departments × cohorts")
+            && s.contains("Alerts")
+            && s.contains("Traffic")
+    });
+    assert!(screen.contains("VividWalls"), "{screen}");
+    t.keys(&["p"]);
+    t.wait_for("PAUSED", |s| {
+        s.lines().next().is_some_and(|l| l.contains("PAUSED"))
+    });
+    // The rollback picker lists departments first: pilot, sales, marketing, …
+    t.keys(&["r"]);
+    t.wait_for("the rollback picker", |s| {
+        s.contains("Roll back which department or cohort?")
+    });
+    t.keys(&["Down", "Down", "Enter"]);
+    let screen = t.wait_for("marketing rolled back", |s| {
+        s.contains("rollback marketing: done")
+    });
+    assert!(
+        rows_of(&screen, "marketing/").all(|l| l.contains("rolled back")),
+        "{screen}"
+    );
+    assert!(
+        rows_of(&screen, "pilot/").all(|l| !l.contains("rolled back")),
+        "only marketing (and what rules did) went back: {screen}"
+    );
+    t.keys(&["K"]);
+    t.wait_for("the kill switch picker", |s| {
+        s.contains("Which kill switch?")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("the typed confirmation", |s| s.contains("type KILL"));
+    t.keys(&["K", "I", "L", "L", "Enter"]);
+    let screen = t.wait_for("KILLED", |s| {
+        s.lines().next().is_some_and(|l| l.contains("KILLED"))
+    });
+    assert!(screen.contains("  0.0%"), "overall 0 % enhanced: {screen}");
+    let cohort_rows: Vec<&str> = ["pilot/", "sales/", "marketing/"]
+        .iter()
+        .flat_map(|d| rows_of(&screen, d))
+        .collect();
+    assert!(cohort_rows.len() >= 8, "{screen}");
+    for row in cohort_rows {
+        let mode = row
+            .trim_start_matches(['│', '|', ' '])
+            .split_whitespace()
+            .nth(1);
+        assert_eq!(mode, Some("legacy"), "every cohort on legacy: {row}");
+    }
+    t.keys(&["q"]);
+    let screen = t.wait_for("the dashboard to exit", |s| s.contains("EXITED"));
+    assert!(screen.contains("EXITED 0"), "{screen}");
+    assert!(
+        screen.lines().any(|l| l == "icanon"),
+        "the terminal is back in cooked mode: {screen}"
+    );
+}
+
+#[test]
+fn a_hang_up_ends_the_dashboard_promptly_and_restores_the_terminal() {
+    let t = Tmux::start("hup", 80, 24, &demo_command());
+    t.wait_for("the dashboard, live", |s| s.contains("LIVE"));
+    let shell = t.shell_pid();
+    let out = Command::new("pgrep")
+        .args(["-P", &shell.to_string(), "cutover"])
+        .output()
+        .unwrap();
+    let pid = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(!pid.is_empty(), "the dashboard's pid");
+    assert!(
+        Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let screen = t.wait_for("the dashboard to exit after SIGHUP", |s| {
+        s.contains("EXITED")
+    });
+    assert!(screen.lines().any(|l| l == "icanon"), "{screen}");
+}
