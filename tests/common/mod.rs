@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod dashboard;
 pub mod external;
 pub mod server;
 

@@ -73,7 +73,25 @@ pub fn draw(f: &mut Frame, app: &App) {
 
 fn overview(f: &mut Frame, area: Rect, app: &App) {
     let tall = area.height >= 40;
-    let split_h = if tall { 8 } else { 3 };
+    // On tall screens the split shows every department and the history under them.
+    let departments = app.snap.as_ref().map_or(0, |s| {
+        let mut d: Vec<&str> = s
+            .state
+            .cohorts
+            .iter()
+            .map(|c| c.department.as_str())
+            .collect();
+        d.dedup();
+        d.len()
+    });
+    let split_h = if tall {
+        u16::try_from(departments)
+            .unwrap_or(6)
+            .saturating_add(6)
+            .min(area.height / 3)
+    } else {
+        3
+    };
     let bottom_h = if tall {
         area.height / 3
     } else {

@@ -1,0 +1,89 @@
+//! Every view of the dashboard at 80×24 and 200×50, rendered with ratatui's `TestBackend` from
+//! a fixed state (VividWalls in shadow, just after its error-rate rule rolled sales back, with
+//! alerts and a timeline), compared with `insta` snapshots; plus the kill confirmation and `--ascii`.
+
+mod common;
+
+use common::dashboard::{fixed_app, render};
+
+use cutover::tui::app::{Conn, View};
+use cutover::tui::keymap::UiAction;
+
+#[test]
+fn every_view_at_both_sizes() {
+    let mut app = fixed_app();
+    for (view, name) in [
+        (View::Overview, "overview"),
+        (View::Departments, "departments"),
+        (View::Comparison, "comparison"),
+        (View::Alerts, "alerts"),
+        (View::Timeline, "timeline"),
+    ] {
+        app.view = view;
+        for (w, h) in [(80, 24), (200, 50)] {
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(&app, w, h));
+        }
+    }
+}
+
+#[test]
+fn the_kill_confirmation_and_ascii_mode() {
+    let mut app = fixed_app();
+    app.on_action(UiAction::Kill);
+    app.on_key(ratatui::crossterm::event::KeyEvent::from(
+        ratatui::crossterm::event::KeyCode::Enter,
+    ));
+    insta::assert_snapshot!("kill_confirmation_80x24", render(&app, 80, 24));
+    let mut app = fixed_app();
+    app.ascii = true;
+    let screen = render(&app, 80, 24);
+    // Box drawing is U+2500–U+257F, block elements (bars, sparklines) U+2580–U+259F.
+    assert!(
+        !screen
+            .chars()
+            .any(|c| ('\u{2500}'..='\u{259f}').contains(&c)),
+        "no box drawing or blocks with --ascii:\n{screen}"
+    );
+    insta::assert_snapshot!("overview_ascii_80x24", screen);
+}
+
+#[test]
+fn read_only_and_disconnected_refuse_actions_with_a_message() {
+    let mut app = fixed_app();
+    app.read_only = true;
+    assert_eq!(app.on_action(UiAction::PauseResume), None);
+    assert!(
+        app.toasts
+            .back()
+            .unwrap()
+            .text
+            .starts_with("read-only mode")
+    );
+    let mut app = fixed_app();
+    app.conn = Conn::Reconnecting;
+    assert_eq!(app.on_action(UiAction::PauseResume), None);
+    assert!(
+        app.toasts
+            .back()
+            .unwrap()
+            .text
+            .contains("not connected: the action was not sent")
+    );
+    let mut app = fixed_app();
+    assert!(
+        matches!(app.on_action(UiAction::PauseResume), Some(cutover::tui::app::Effect::Send(b)) if b.action == "pause")
+    );
+    assert!(
+        matches!(app.command("rollback sales"), Some(cutover::tui::app::Effect::Send(b)) if b.text() == "rollback sales")
+    );
+    assert_eq!(app.command("theme light"), None);
+    assert_eq!(app.theme.name, "light");
+    assert_eq!(app.command("launch rockets"), None);
+    assert!(
+        app.toasts
+            .back()
+            .unwrap()
+            .text
+            .contains("unknown action `launch`")
+    );
+}
