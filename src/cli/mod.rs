@@ -23,8 +23,16 @@ use crate::settings::Settings;
 
 /// Mission control for phased rollouts, in the terminal.
 #[derive(Debug, Parser)]
-#[command(name = "cutover", version, about)]
+#[command(
+    name = "cutover",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
+    /// With no command: the dashboard (as `cutover tui`).
+    #[command(flatten)]
+    tui: dashboard::TuiArgs,
     /// Settings file (default: $XDG_CONFIG_HOME/cutover/config.toml).
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -203,9 +211,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let settings = || Settings::load(cli.config.as_deref()).map_err(|e| eyre!(e));
-    let command = cli
-        .command
-        .unwrap_or_else(|| Command::Tui(dashboard::TuiArgs::default()));
+    let command = cli.command.unwrap_or(Command::Tui(cli.tui));
     match command {
         Command::Tui(args) => runtime()?.block_on(dashboard::run_tui(args, settings()?)),
         Command::Demo(args) => runtime()?.block_on(dashboard::run_demo(args, settings()?)),
