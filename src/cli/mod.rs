@@ -23,12 +23,7 @@ use crate::settings::Settings;
 
 /// Mission control for phased rollouts, in the terminal.
 #[derive(Debug, Parser)]
-#[command(
-    name = "cutover",
-    version,
-    about,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "cutover", version, about)]
 pub struct Cli {
     /// With no command: the dashboard (as `cutover tui`).
     #[command(flatten)]
