@@ -207,3 +207,80 @@ fn a_hang_up_ends_the_dashboard_promptly_and_restores_the_terminal() {
     });
     assert!(screen.lines().any(|l| l == "icanon"), "{screen}");
 }
+
+/// Starts `cutover serve` on `port` with `data`; killed when dropped.
+struct Serve(std::process::Child);
+
+impl Serve {
+    fn start(port: u16, data: &std::path::Path) -> Serve {
+        let child = Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .args([
+                "serve",
+                "--profile",
+                "minimal",
+                "--eval-interval",
+                "1s",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data",
+            ])
+            .arg(data)
+            .env("XDG_CONFIG_HOME", data)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        Serve(child)
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_lost_connection_is_shown_refuses_actions_and_recovers() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let server = Serve::start(port, dir.path());
+    let t = Tmux::start(
+        "conn",
+        100,
+        30,
+        &format!(
+            "{} --connect http://127.0.0.1:{port}; sleep 600",
+            env!("CARGO_BIN_EXE_cutover")
+        ),
+    );
+    t.wait_for("the dashboard, live", |s| {
+        s.contains("LIVE") && s.contains("shop/staff")
+    });
+    t.keys(&["p"]);
+    t.wait_for("PAUSED", |s| {
+        s.lines().next().is_some_and(|l| l.contains("PAUSED"))
+    });
+    drop(server);
+    let screen = t.wait_for("RECONNECTING", |s| s.contains("RECONNECTING"));
+    assert!(
+        screen.contains("PAUSED") && screen.contains("shop/staff"),
+        "the last known state stays on screen: {screen}"
+    );
+    t.keys(&["p"]);
+    t.wait_for("the refusal", |s| {
+        s.contains("not connected: the action was not sent")
+    });
+    let _server = Serve::start(port, dir.path());
+    let screen = t.wait_for("LIVE again", |s| {
+        s.lines().next().is_some_and(|l| l.contains("LIVE"))
+    });
+    assert!(
+        screen.lines().next().unwrap().contains("PAUSED"),
+        "the journal kept the pause: {screen}"
+    );
+}
