@@ -42,7 +42,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let overall = app.enhanced_share(None).unwrap_or(0);
     let label_w = 14u16;
-    let bar_w = inner.width.saturating_sub(label_w + 10).max(4);
+    // The label, the bar, then " 100.0% enh" (11 columns).
+    let bar_w = inner.width.saturating_sub(label_w + 11).max(4);
     let mut lines = vec![Line::from(
         [
             vec![Span::styled(format!("{:<14}", "overall"), t.strong(t.fg))],
