@@ -76,8 +76,32 @@ fn app(look: &LookArgs, settings: &Settings) -> Result<App> {
     Ok(App::new(theme, keymap, look.ascii, look.read_only))
 }
 
+/// Logs to `$XDG_STATE_HOME/cutover/dashboard.log` (never to the terminal being drawn on);
+/// the guard must live as long as the dashboard.
+fn log_to_file() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/state"))
+        })?;
+    let dir = base.join("cutover");
+    std::fs::create_dir_all(&dir).ok()?;
+    let (writer, guard) =
+        tracing_appender::non_blocking(tracing_appender::rolling::never(&dir, "dashboard.log"));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CUTOVER_LOG")
+        .unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}
+
 /// `cutover` and `cutover tui`.
 pub async fn run_tui(args: TuiArgs, settings: Settings) -> Result<ExitCode> {
+    let _log = log_to_file();
     let client = super::remote::client(&args.remote, &settings);
     let app = app(&args.look, &settings)?;
     let opts = TuiOptions {
@@ -93,6 +117,7 @@ pub async fn run_tui(args: TuiArgs, settings: Settings) -> Result<ExitCode> {
 
 /// `cutover demo`.
 pub async fn run_demo(args: DemoArgs, settings: Settings) -> Result<ExitCode> {
+    let _log = log_to_file();
     let interval = Duration::from_secs(1);
     #[expect(
         clippy::cast_possible_truncation,

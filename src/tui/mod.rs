@@ -132,6 +132,7 @@ async fn event_loop(
                 changed
             }
             AppEvent::ActionDone(verb, result) => {
+                tracing::info!(action = %verb, ok = result.is_ok(), "action answered");
                 match result {
                     Ok(r) if r.duplicate => app.toast(
                         format!("{verb}: already done (revision {})", r.revision),
