@@ -24,16 +24,7 @@ async fn events(s: &TestServer) -> Vec<serde_json::Value> {
 }
 
 async fn gate(s: &TestServer, id: &str) -> Option<String> {
-    let text = s
-        .http
-        .get(s.url("/metrics"))
-        .bearer_auth(VIC)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = common::get_text(&s.http, &s.url("/metrics"), VIC).await;
     let prefix = format!("cutover_gate_status{{gate=\"{id}\"}} ");
     text.lines()
         .find_map(|l| l.strip_prefix(&prefix).map(str::to_owned))
@@ -128,17 +119,7 @@ async fn with_prometheus_down_gates_are_inconclusive_nothing_advances_and_kill_w
             })
             .unwrap()
     };
-    let metrics = || async {
-        s.http
-            .get(s.url("/metrics"))
-            .bearer_auth(VIC)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    };
+    let metrics = || async { common::get_text(&s.http, &s.url("/metrics"), VIC).await };
     let errors_then = source_errors(metrics().await);
     // Several more evaluations without data: still no advance.
     eventually("more failed reads", Duration::from_mins(1), || async {
@@ -199,16 +180,7 @@ async fn an_alert_posted_to_alertmanager_shows_in_the_alert_tiers() {
     );
     assert_eq!(a.source, cutover::engine::live::AlertSource::Alertmanager);
     assert!(a.key.starts_with("am:"));
-    let text = s
-        .http
-        .get(s.url("/metrics"))
-        .bearer_auth(VIC)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = common::get_text(&s.http, &s.url("/metrics"), VIC).await;
     assert!(
         text.contains("cutover_alerts_firing{tier=\"critical\"} 1"),
         "{text}"

@@ -124,28 +124,13 @@ async fn kill_9_then_restart_loses_no_acknowledged_action() {
         "some actions acknowledged",
         Duration::from_secs(20),
         || async {
-            let s: serde_json::Value = http
-                .get(format!("{base}/v1/state"))
-                .bearer_auth(VIC)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let s: serde_json::Value =
+                common::get_json(&http, &format!("{base}/v1/state"), VIC).await;
             s["revision"].as_u64().unwrap() >= 30
         },
     )
     .await;
-    let before: serde_json::Value = http
-        .get(format!("{base}/v1/state"))
-        .bearer_auth(VIC)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let before: serde_json::Value = common::get_json(&http, &format!("{base}/v1/state"), VIC).await;
     serve.kill9();
     let acknowledged = writer.await.unwrap();
     assert!(acknowledged.len() >= 30);
@@ -358,15 +343,8 @@ async fn the_simulator_process_drives_an_automatic_rollback() {
         "the enforced rule to roll shop/staff back",
         Duration::from_mins(1),
         || async {
-            let page: serde_json::Value = http
-                .get(format!("{b}/v1/events?since=0"))
-                .bearer_auth(VIC)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let page: serde_json::Value =
+                common::get_json(&http, &format!("{b}/v1/events?since=0"), VIC).await;
             page["events"]
                 .as_array()
                 .unwrap()
@@ -377,15 +355,7 @@ async fn the_simulator_process_drives_an_automatic_rollback() {
     .await;
     let _ = sim.kill();
     let _ = sim.wait();
-    let state: serde_json::Value = http
-        .get(format!("{b}/v1/state"))
-        .bearer_auth(VIC)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: serde_json::Value = common::get_json(&http, &format!("{b}/v1/state"), VIC).await;
     let staff = state["cohorts"]
         .as_array()
         .unwrap()
@@ -397,15 +367,7 @@ async fn the_simulator_process_drives_an_automatic_rollback() {
         (staff["mode"].as_str(), staff["standing"].as_str()),
         (Some("legacy"), Some("rolled_back"))
     );
-    let metrics = http
-        .get(format!("{b}/metrics"))
-        .bearer_auth(VIC)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = common::get_text(&http, &format!("{b}/metrics"), VIC).await;
     assert!(
         metrics
             .lines()

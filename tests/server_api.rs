@@ -406,16 +406,7 @@ async fn metrics_are_exposed_for_prometheus() {
     s.act(ALICE, json!({"action": "pause"})).await;
     let (status, _) = s.get("/metrics", None).await;
     assert_eq!(status, 401);
-    let text = s
-        .http
-        .get(s.url("/metrics"))
-        .bearer_auth(VIC)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = common::get_text(&s.http, &s.url("/metrics"), VIC).await;
     for line in [
         "cutover_revision 1",
         "cutover_status{status=\"paused\"} 1",

@@ -71,16 +71,7 @@ async fn transitions_reach_webhooks_and_a_dead_one_never_blocks() {
         "the dead webhook's failures counted",
         Duration::from_mins(1),
         || async {
-            let text = s
-                .http
-                .get(s.url("/metrics"))
-                .bearer_auth(VIC)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let text = common::get_text(&s.http, &s.url("/metrics"), VIC).await;
             text.lines().any(|l| l == "cutover_webhook_failed_total 3")
                 && text
                     .lines()

@@ -137,3 +137,27 @@ pub fn window(
     }
     MetricWindow { at, observations }
 }
+
+/// `GET url` with a bearer token, decoded as JSON.
+pub async fn get_json(http: &reqwest::Client, url: &str, token: &str) -> serde_json::Value {
+    http.get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// `GET url` with a bearer token, as text.
+pub async fn get_text(http: &reqwest::Client, url: &str, token: &str) -> String {
+    http.get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
