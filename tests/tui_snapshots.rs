@@ -1,4 +1,4 @@
-//! Every view of the dashboard at 80×24 and 200×50, rendered with ratatui's `TestBackend` from
+//! Every view of the dashboard at 80×24, 200×50 and 250×70, rendered with ratatui's `TestBackend` from
 //! a fixed state (VividWalls in shadow, just after its error-rate rule rolled sales back, with
 //! alerts and a timeline), compared with `insta` snapshots; plus the kill confirmation and `--ascii`.
 
@@ -20,7 +20,7 @@ fn every_view_at_both_sizes() {
         (View::Timeline, "timeline"),
     ] {
         app.view = view;
-        for (w, h) in [(80, 24), (200, 50)] {
+        for (w, h) in [(80, 24), (200, 50), (250, 70)] {
             insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(&app, w, h));
         }
     }
