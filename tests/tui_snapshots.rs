@@ -87,3 +87,27 @@ fn read_only_and_disconnected_refuse_actions_with_a_message() {
             .contains("unknown action `launch`")
     );
 }
+
+#[test]
+fn gauges_mark_the_plans_target() {
+    let app = fixed_app();
+    let text = |spans: Vec<ratatui::text::Span<'static>>| {
+        spans
+            .iter()
+            .map(|s| s.content.to_string())
+            .collect::<String>()
+    };
+    let gauge = text(cutover::tui::panes::split::bar_with_target(
+        &app, 1000, 5000, 10,
+    ));
+    assert_eq!(gauge.chars().count(), 10, "{gauge}");
+    assert_eq!(gauge.chars().position(|c| c == '┃'), Some(5), "{gauge}");
+    assert_eq!(gauge.chars().next(), Some('█'), "{gauge}");
+    assert!(
+        !text(cutover::tui::panes::split::bar_with_target(
+            &app, 5000, 5000, 10
+        ))
+        .contains('┃'),
+        "no tick when on target"
+    );
+}

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
 
 use super::block;
-use super::split::bar;
+use super::split::bar_with_target;
 use crate::engine::view::Standing;
 use crate::plan::Weight;
 use crate::tui::app::App;
@@ -60,9 +60,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             let target = Weight::from_bp(u32::from(c.target_weight_bp)).unwrap_or_default();
             let mut cells = vec![Cell::from(c.id.clone()), Cell::from(c.mode.name())];
             if medium {
-                cells.push(Cell::from(Line::from(bar(
+                cells.push(Cell::from(Line::from(bar_with_target(
                     app,
                     u64::from(c.weight_bp),
+                    u64::from(c.target_weight_bp),
                     gauge_w,
                 ))));
             }

@@ -28,6 +28,48 @@ pub fn bar(app: &App, bp: u64, width: u16) -> Vec<Span<'static>> {
     ]
 }
 
+/// A bar of `width` cells filled to `bp`, with the plan's `target` marked by a tick (`|`
+/// with `--ascii`, `┃` otherwise) when it differs.
+#[must_use]
+pub fn bar_with_target(app: &App, bp: u64, target: u64, width: u16) -> Vec<Span<'static>> {
+    let mut spans = bar(app, bp, width);
+    if target == bp {
+        return spans;
+    }
+    let cells = u64::from(width);
+    let at = usize::try_from((target * cells / 10_000).min(cells.saturating_sub(1))).unwrap_or(0);
+    let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
+    let chars: Vec<char> = text.chars().collect();
+    let on = usize::try_from((bp * cells).div_ceil(10_000).min(cells)).unwrap_or(0);
+    let t = &app.theme;
+    let tick = if app.ascii { "|" } else { "┃" };
+    let piece = |from: usize, to: usize| {
+        chars[from.min(chars.len())..to.min(chars.len())]
+            .iter()
+            .collect::<String>()
+    };
+    let style_at = |i: usize| {
+        if i < on {
+            t.strong(t.enhanced)
+        } else {
+            t.muted()
+        }
+    };
+    spans.clear();
+    if at > 0 {
+        let left_on = at.min(on);
+        spans.push(Span::styled(piece(0, left_on), t.strong(t.enhanced)));
+        spans.push(Span::styled(piece(left_on, at), t.muted()));
+    }
+    spans.push(Span::styled(tick.to_owned(), t.strong(t.accent)));
+    spans.push(Span::styled(
+        piece(at + 1, on.max(at + 1)),
+        style_at(at + 1),
+    ));
+    spans.push(Span::styled(piece(on.max(at + 1), chars.len()), t.muted()));
+    spans
+}
+
 #[expect(clippy::cast_precision_loss, reason = "basis points")]
 fn pct(bp: u64) -> String {
     format!("{:>5.1}%", bp as f64 / 100.0)
