@@ -15,13 +15,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use cutover::protocol::ServerMessage;
-use cutover::tui::app::App;
+use cutover::client::subscription::Update;
+use cutover::tui::state::State;
+use cutover::tui::update::{Msg, update};
+use cutover::wire::ServerMessage;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
 /// The next metrics message: the judge's values move a little, as live data does.
-fn live_update(app: &mut App, i: u64) {
+fn live_update(app: &mut State, i: u64) {
     let snap = app.snap.as_ref().expect("fixed state");
     let mut judge = snap.judge.clone();
     #[expect(clippy::cast_precision_loss, reason = "a small counter")]
@@ -32,12 +34,16 @@ fn live_update(app: &mut App, i: u64) {
     }
     let at = snap.data_at.expect("data");
     app.now += 1000;
-    app.on_message(ServerMessage::Metrics {
-        seq: 100 + i,
-        at,
-        judge,
-        gates: snap.gates.clone(),
-    });
+    let gates = snap.gates.clone();
+    update(
+        app,
+        Msg::Stream(Update::Message(ServerMessage::Metrics {
+            seq: 100 + i,
+            at,
+            judge,
+            gates,
+        })),
+    );
 }
 
 /// Discards what it is given and counts the bytes, like a terminal that costs nothing.

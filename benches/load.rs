@@ -350,13 +350,13 @@ async fn restart() {
     for chunk in 0..100 {
         let mut batch = Vec::new();
         for i in 0..100 {
-            let text = if (chunk * 100 + i) % 2 == 0 {
-                "pause"
+            let action = if (chunk * 100 + i) % 2 == 0 {
+                cutover::engine::Action::Pause
             } else {
-                "resume"
+                cutover::engine::Action::Resume { target: None }
             };
             let request = cutover::engine::ActionRequest {
-                action: cutover::engine::Action::parse(text).unwrap(),
+                action,
                 actor: cutover::engine::Actor::new("bench", cutover::engine::Role::Operator),
                 reason: "restart bench".into(),
                 idempotency_key: Some(format!("k{chunk}-{i}")),

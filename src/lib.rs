@@ -1,7 +1,7 @@
 //! cutover: mission control for phased rollouts. The library holds the pure core — the
 //! rollout [`plan`], the deterministic [`engine`], the legacy-versus-enhanced [`judge`],
 //! sticky [`assign`]ment — the durable [`journal`], and around them the control plane
-//! ([`server`], fed by metric [`sources`] and the [`sim`]ulator), the wire [`protocol`], the
+//! ([`server`], fed by metric [`sources`] and the [`sim`]ulator), the typed [`wire`], the
 //! [`client`] used by the command line, and the [`cli`] itself.
 
 pub mod assign;
@@ -11,12 +11,13 @@ pub mod clock;
 pub mod engine;
 pub mod journal;
 pub mod judge;
+pub mod lifecycle;
 pub mod metrics;
 pub mod plan;
-pub mod protocol;
 pub mod server;
 pub mod settings;
 pub mod sim;
 pub mod sources;
 pub mod time;
 pub mod tui;
+pub mod wire;

@@ -7,8 +7,7 @@ use clap::Parser;
 
 fn main() -> color_eyre::Result<ExitCode> {
     // Error reports are coloured only on a terminal and never under NO_COLOR.
-    let colour = std::io::stderr().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let colour = std::io::stderr().is_terminal() && !cutover::lifecycle::no_color();
     let theme = if colour {
         color_eyre::config::Theme::dark()
     } else {

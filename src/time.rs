@@ -33,10 +33,7 @@ impl Timestamp {
     /// RFC 3339 rendering in UTC, for journals and humans.
     #[must_use]
     pub fn to_rfc3339(self) -> String {
-        chrono::DateTime::from_timestamp_millis(self.0).map_or_else(
-            || format!("@{}ms", self.0),
-            |t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        )
+        crate::wire::format::rfc3339(self.0)
     }
 
     /// Parses an RFC 3339 time such as `2025-02-03T09:00:00Z`.
@@ -84,25 +81,7 @@ impl Period {
     /// For people: the two largest units, e.g. `1h 26m`, `3d 4h`, `45s`.
     #[must_use]
     pub fn human(self) -> String {
-        let mut rest = self.0 / SECOND;
-        let mut parts = Vec::new();
-        for (scale, unit) in [
-            (WEEK / SECOND, "w"),
-            (DAY / SECOND, "d"),
-            (HOUR / SECOND, "h"),
-            (MINUTE / SECOND, "m"),
-            (1, "s"),
-        ] {
-            if rest >= scale {
-                parts.push(format!("{}{unit}", rest / scale));
-                rest %= scale;
-            }
-        }
-        if parts.is_empty() {
-            "0s".into()
-        } else {
-            parts.into_iter().take(2).collect::<Vec<_>>().join(" ")
-        }
+        crate::wire::format::duration(self.0)
     }
 }
 

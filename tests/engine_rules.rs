@@ -147,7 +147,7 @@ impl Harness {
         self.feed(Input::Metrics(w))
             .events
             .iter()
-            .map(ToString::to_string)
+            .map(common::line)
             .collect()
     }
 
@@ -384,7 +384,7 @@ fn full_rollback_rolls_back_then_pauses_at_the_next_evaluation() {
         .feed(Input::Tick(h.now))
         .events
         .iter()
-        .map(ToString::to_string)
+        .map(common::line)
         .collect();
     assert!(
         events
@@ -548,7 +548,7 @@ fn alertmanager_alerts_fire_resolve_and_count_in_gates() {
         at: h.now,
         alerts: vec![alert],
     });
-    assert_eq!(out.events[0].to_string(), "alert am:abc fired warning");
+    assert_eq!(common::line(&out.events[0]), "alert am:abc fired warning");
     assert_eq!(h.state.live.firing_at_least(Tier::Info), 1);
     assert_eq!(h.state.live.firing_at_least(Tier::Critical), 0);
     assert!(matches!(
@@ -560,7 +560,7 @@ fn alertmanager_alerts_fire_resolve_and_count_in_gates() {
         alerts: vec![],
     });
     assert_eq!(
-        out.events[0].to_string(),
+        common::line(&out.events[0]),
         "alert am:abc resolved: Alertmanager no longer reports it"
     );
 }
@@ -573,7 +573,7 @@ fn notes_are_journaled_and_need_text() {
         Reply::Applied { revision: 1 }
     ));
     assert_eq!(
-        engine::Action::parse("note   ").unwrap_err(),
+        cutover::wire::Action::parse("note   ").unwrap_err(),
         "`note` needs some text"
     );
     let mut blank = request("note x", "o:operator", h.now);

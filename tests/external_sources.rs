@@ -176,9 +176,9 @@ async fn an_alert_posted_to_alertmanager_shows_in_the_alert_tiers() {
     let a = &snap.alerts[0];
     assert_eq!(
         (a.name.as_str(), a.tier, a.scope.as_str()),
-        ("DiskAlmostFull", cutover::plan::Tier::Critical, "global")
+        ("DiskAlmostFull", cutover::wire::Tier::Critical, "global")
     );
-    assert_eq!(a.source, cutover::engine::live::AlertSource::Alertmanager);
+    assert_eq!(a.source, cutover::wire::AlertSource::Alertmanager);
     assert!(a.key.starts_with("am:"));
     let text = common::get_text(&s.http, &s.url("/metrics"), VIC).await;
     assert!(

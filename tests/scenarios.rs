@@ -90,7 +90,11 @@ struct Run<'p> {
 impl Run<'_> {
     fn feed(&mut self, input: Input, lines: &mut Vec<String>) -> Option<Reply> {
         let out = engine::handle(self.plan, &mut self.state, input);
-        lines.extend(out.events.iter().map(ToString::to_string));
+        lines.extend(
+            out.events
+                .iter()
+                .map(|e| cutover::server::convert::event(e).to_string()),
+        );
         self.transitions.extend(out.transitions);
         out.reply
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::server::{TestServer, eventually};
 use cutover::client::{self, Client, ClientError};
-use cutover::protocol::{ClientMessage, ServerMessage};
+use cutover::wire::{ClientMessage, ServerMessage};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
@@ -303,8 +303,8 @@ async fn a_kill_reaches_config_subscribers_at_once() {
         let Some(Ok(Message::Text(first))) = ws.next().await else {
             panic!("config on connect")
         };
-        let doc: cutover::protocol::ConfigDoc = serde_json::from_str(&first).unwrap();
-        assert_eq!(doc.status, cutover::engine::Status::Running);
+        let doc: cutover::wire::ConfigDoc = serde_json::from_str(&first).unwrap();
+        assert_eq!(doc.status, cutover::wire::Status::Running);
         subscribers.push(ws);
     }
     eventually(
@@ -323,9 +323,8 @@ async fn a_kill_reaches_config_subscribers_at_once() {
             .unwrap()
             .unwrap()
             .unwrap();
-        let doc: cutover::protocol::ConfigDoc =
-            serde_json::from_str(msg.to_text().unwrap()).unwrap();
-        assert_eq!(doc.status, cutover::engine::Status::Killed);
+        let doc: cutover::wire::ConfigDoc = serde_json::from_str(msg.to_text().unwrap()).unwrap();
+        assert_eq!(doc.status, cutover::wire::Status::Killed);
         assert!(doc.cohorts.iter().all(|c| c.weight_bp == 0));
     }
 }

@@ -6,8 +6,10 @@ mod common;
 
 use common::dashboard::{fixed_app, render};
 
-use cutover::tui::app::{Conn, View};
 use cutover::tui::keymap::UiAction;
+use cutover::tui::state::{Conn, View};
+use cutover::tui::update::{Effect, Msg, command, on_action, update};
+use cutover::wire::Action;
 
 #[test]
 fn every_view_at_both_sizes() {
@@ -19,7 +21,7 @@ fn every_view_at_both_sizes() {
         (View::Alerts, "alerts"),
         (View::Timeline, "timeline"),
     ] {
-        app.view = view;
+        app.screen.view = view;
         for (w, h) in [(80, 24), (200, 50), (250, 70)] {
             insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(&app, w, h));
         }
@@ -29,13 +31,16 @@ fn every_view_at_both_sizes() {
 #[test]
 fn the_kill_confirmation_and_ascii_mode() {
     let mut app = fixed_app();
-    app.on_action(UiAction::Kill);
-    app.on_key(ratatui::crossterm::event::KeyEvent::from(
-        ratatui::crossterm::event::KeyCode::Enter,
-    ));
+    on_action(&mut app, UiAction::Kill);
+    update(
+        &mut app,
+        Msg::Key(ratatui::crossterm::event::KeyEvent::from(
+            ratatui::crossterm::event::KeyCode::Enter,
+        )),
+    );
     insta::assert_snapshot!("kill_confirmation_80x24", render(&app, 80, 24));
     let mut app = fixed_app();
-    app.ascii = true;
+    app.look.ascii = true;
     let screen = render(&app, 80, 24);
     // Box drawing is U+2500–U+257F, block elements (bars, sparklines) U+2580–U+259F.
     assert!(
@@ -50,8 +55,8 @@ fn the_kill_confirmation_and_ascii_mode() {
 #[test]
 fn read_only_and_disconnected_refuse_actions_with_a_message() {
     let mut app = fixed_app();
-    app.read_only = true;
-    assert_eq!(app.on_action(UiAction::PauseResume), None);
+    app.look.read_only = true;
+    assert_eq!(on_action(&mut app, UiAction::PauseResume), None);
     assert!(
         app.toasts
             .back()
@@ -60,8 +65,8 @@ fn read_only_and_disconnected_refuse_actions_with_a_message() {
             .starts_with("read-only mode")
     );
     let mut app = fixed_app();
-    app.conn = Conn::Reconnecting;
-    assert_eq!(app.on_action(UiAction::PauseResume), None);
+    app.link.conn = Conn::Reconnecting;
+    assert_eq!(on_action(&mut app, UiAction::PauseResume), None);
     assert!(
         app.toasts
             .back()
@@ -71,14 +76,14 @@ fn read_only_and_disconnected_refuse_actions_with_a_message() {
     );
     let mut app = fixed_app();
     assert!(
-        matches!(app.on_action(UiAction::PauseResume), Some(cutover::tui::app::Effect::Send(b)) if b.action == "pause")
+        matches!(on_action(&mut app, UiAction::PauseResume), Some(Effect::Send(b)) if b.action == Action::Pause)
     );
     assert!(
-        matches!(app.command("rollback sales"), Some(cutover::tui::app::Effect::Send(b)) if b.text() == "rollback sales")
+        matches!(command(&mut app, "rollback sales", None), Some(Effect::Send(b)) if b.action.to_string() == "rollback sales")
     );
-    assert_eq!(app.command("theme light"), None);
-    assert_eq!(app.theme.name, "light");
-    assert_eq!(app.command("launch rockets"), None);
+    assert_eq!(command(&mut app, "theme light", None), None);
+    assert_eq!(app.look.theme.name, "light");
+    assert_eq!(command(&mut app, "launch rockets", None), None);
     assert!(
         app.toasts
             .back()

@@ -18,8 +18,8 @@ use crate::settings::Settings;
 use crate::sim::{Fleet, Scenario};
 use crate::sources::Source;
 use crate::time::Period;
-use crate::tui::app::App;
 use crate::tui::keymap::Keymap;
+use crate::tui::state::{Look, State};
 use crate::tui::theme::Theme;
 use crate::tui::{self, TuiOptions};
 
@@ -62,56 +62,41 @@ pub struct DemoArgs {
     look: LookArgs,
 }
 
-fn app(look: &LookArgs, settings: &Settings) -> Result<App> {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+fn dashboard(look: &LookArgs, settings: &Settings, url: &str) -> Result<State> {
     let theme = Theme::choose(
         look.theme.as_deref().or(settings.theme.as_deref()),
-        no_color,
+        crate::lifecycle::no_color(),
     )
     .map_err(|e| eyre!(e))?;
     let user_keys = crate::settings::default_path()
         .map(|p| p.with_file_name("keymap.toml"))
         .and_then(|p| std::fs::read_to_string(p).ok());
     let keymap = Keymap::load(user_keys.as_deref()).map_err(|e| eyre!(e))?;
-    Ok(App::new(theme, keymap, look.ascii, look.read_only))
+    let look = Look {
+        theme,
+        keymap,
+        ascii: look.ascii,
+        read_only: look.read_only,
+    };
+    Ok(State::new(look, url))
 }
 
 /// Logs to `$XDG_STATE_HOME/cutover/dashboard.log` (never to the terminal being drawn on);
 /// the guard must live as long as the dashboard.
 fn log_to_file() -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/state"))
-        })?;
-    let dir = base.join("cutover");
-    std::fs::create_dir_all(&dir).ok()?;
-    let (writer, guard) =
-        tracing_appender::non_blocking(tracing_appender::rolling::never(&dir, "dashboard.log"));
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CUTOVER_LOG")
-        .unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt()
-        .with_writer(writer)
-        .with_ansi(false)
-        .with_env_filter(filter)
-        .try_init()
-        .ok()?;
-    Some(guard)
+    crate::lifecycle::log_to_file(&crate::lifecycle::state_dir()?, "dashboard.log")
 }
 
 /// `cutover` and `cutover tui`.
 pub async fn run_tui(args: TuiArgs, settings: Settings) -> Result<ExitCode> {
     let _log = log_to_file();
     let client = super::remote::client(&args.remote, &settings);
-    let app = app(&args.look, &settings)?;
+    let state = dashboard(&args.look, &settings, client.base())?;
     let opts = TuiOptions {
         connect: client.base().to_owned(),
         token: args.remote.token.or(settings.token.clone()),
-        theme: args.look.theme.clone(),
-        read_only: args.look.read_only,
-        ascii: args.look.ascii,
     };
-    tui::run(opts, app).await?;
+    tui::run(opts, state).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -144,15 +129,13 @@ pub async fn run_demo(args: DemoArgs, settings: Settings) -> Result<ExitCode> {
         clock: Clock::sped_up(args.speed),
     };
     let mut running = server::start(opts).await?;
-    let app = app(&args.look, &settings)?;
+    let connect = format!("http://{}", running.addr);
+    let state = dashboard(&args.look, &settings, &connect)?;
     let tui = TuiOptions {
-        connect: format!("http://{}", running.addr),
+        connect,
         token: None,
-        theme: args.look.theme.clone(),
-        read_only: args.look.read_only,
-        ascii: args.look.ascii,
     };
-    let result = tui::run(tui, app).await;
+    let result = tui::run(tui, state).await;
     running.cancel.cancel();
     let _ = tokio::time::timeout(Duration::from_secs(2), async {
         while running.tasks.join_next().await.is_some() {}

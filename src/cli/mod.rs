@@ -254,10 +254,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             json,
         )),
         command => {
-            let (body, act) = remote::action_body(command)?;
+            let (request, act) = remote::action_request(command)?;
             runtime()?.block_on(remote::act(
                 &remote::client(&act.remote, &settings()?),
-                body,
+                request,
             ))
         }
     }

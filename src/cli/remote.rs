@@ -4,17 +4,15 @@
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use color_eyre::eyre::{Result, eyre};
+use tokio::sync::mpsc;
 
 use super::{ActArgs, Command, RemoteArgs};
+use crate::client::subscription::{self, EventStream, Link, Update};
 use crate::client::{self, Client, ClientError};
-use crate::engine::view::StateView;
-use crate::engine::{Event, EventKind};
-use crate::plan::Weight;
-use crate::protocol::{ActionBody, ServerMessage};
 use crate::settings::Settings;
+use crate::wire::{self, Action, ActionRequest, Event, EventKind, ServerMessage, StateView};
 
 /// A client from flags, then settings, then defaults.
 pub fn client(remote: &RemoteArgs, settings: &Settings) -> Client {
@@ -44,10 +42,7 @@ pub fn describe(s: &StateView) -> String {
         "{} · revision {} · {}\nphase {}/{} {} · step {}/{} {}\n",
         s.rollout,
         s.revision,
-        serde_json::to_value(s.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_uppercase))
-            .unwrap_or_default(),
+        s.status.label(),
         s.phase_number,
         s.phase_count,
         s.phase,
@@ -56,7 +51,6 @@ pub fn describe(s: &StateView) -> String {
         s.step
     );
     for c in &s.cohorts {
-        let weight = Weight::from_bp(u32::from(c.weight_bp)).unwrap_or_default();
         let standing = serde_json::to_value(c.standing)
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
@@ -66,7 +60,7 @@ pub fn describe(s: &StateView) -> String {
             "  {:<36} {:<9} {:>6}  {standing}",
             c.id,
             c.mode.name(),
-            weight.to_string()
+            wire::format::percent(c.weight_bp)
         );
     }
     if !s.kill_switches.is_empty() {
@@ -94,28 +88,28 @@ fn print_event(seq: u64, event: &Event, json: bool) {
     if json {
         println!("{}", serde_json::json!({ "seq": seq, "event": event }));
     } else {
-        println!("{seq:>6}  {}  {event}", event.at.to_rfc3339());
+        println!("{seq:>6}  {}  {event}", wire::format::rfc3339(event.at));
     }
 }
 
 /// `cutover events [--since] [--follow] [--json]`.
 pub async fn events(client: &Client, since: u64, follow: bool, json: bool) -> Result<ExitCode> {
+    const PAGE: usize = 500;
     let mut next = since;
     loop {
-        let (records, after) = match client.events(next, 500).await {
+        let page = match client.events(next, PAGE).await {
             Ok(page) => page,
             Err(e) => return outcome(e),
         };
-        for r in &records {
+        for r in &page.events {
             let event = Event {
                 at: r.transition.at,
                 kind: EventKind::Transition(r.transition.clone()),
             };
             print_event(r.seq, &event, json);
         }
-        let done = records.len() < 500;
-        next = after;
-        if done {
+        next = page.next;
+        if page.events.len() < PAGE {
             break;
         }
     }
@@ -125,95 +119,83 @@ pub async fn events(client: &Client, since: u64, follow: bool, json: bool) -> Re
     Ok(ExitCode::SUCCESS)
 }
 
-/// Streams every event, alert included, reconnecting with backoff and resuming by seq.
+/// Streams every event, alerts included, through the shared subscription (reconnects with
+/// backoff and resumes by seq). A refused connection (a bad token) ends it with exit 2.
 async fn follow_stream(client: &Client, json: bool) -> Result<ExitCode> {
-    let mut resume: Option<(u64, u64)> = None;
-    let mut backoff = Duration::from_millis(250);
-    loop {
-        let mut stream = match client.stream(resume).await {
-            Ok(s) => s,
-            Err(e @ ClientError::Refused { .. }) => return outcome(e),
-            Err(e) => {
-                eprintln!("{e}; retrying in {backoff:?}");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(10));
-                continue;
+    let (tx, mut rx) = mpsc::channel(256);
+    tokio::spawn(subscription::follow(
+        client.clone(),
+        EventStream::default(),
+        tx,
+    ));
+    while let Some(update) = rx.recv().await {
+        match update {
+            Update::Message(
+                ServerMessage::Event { seq, event, .. } | ServerMessage::Alert { seq, event, .. },
+            ) => print_event(seq, &event, json),
+            Update::Message(_) | Update::Link(Link::Connecting | Link::Live) => {}
+            Update::Link(Link::Reconnecting { error }) => {
+                let why = error.map(|e| format!(" ({e})")).unwrap_or_default();
+                eprintln!("stream closed{why}; reconnecting");
             }
-        };
-        let mut epoch = 0;
-        while let Some(msg) = client::next_message(&mut stream).await {
-            let msg = match msg {
-                Ok(m) => m,
-                Err(e) => {
-                    eprintln!("{e}");
-                    break;
-                }
-            };
-            backoff = Duration::from_millis(250);
-            match &msg {
-                ServerMessage::Hello { epoch: e, .. } => epoch = *e,
-                ServerMessage::Event { seq, event, .. }
-                | ServerMessage::Alert { seq, event, .. } => print_event(*seq, event, json),
-                _ => {}
-            }
-            if !matches!(msg, ServerMessage::Hello { .. }) {
-                resume = Some((msg.seq(), epoch));
+            Update::Refused(body) => {
+                eprintln!("refused: {}", body.message);
+                return Ok(ExitCode::from(2));
             }
         }
-        eprintln!("stream closed; reconnecting in {backoff:?}");
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(10));
     }
+    Ok(ExitCode::SUCCESS)
 }
 
-/// The action body of an action command, and its common arguments.
-pub fn action_body(command: Command) -> Result<(ActionBody, ActArgs)> {
-    let (action, target, value, text, act) = match command {
-        Command::Advance(a) => ("advance", None, None, None, a),
-        Command::Pause(a) => ("pause", None, None, None, a),
-        Command::Resume { target, act } => ("resume", target, None, None, act),
-        Command::Rollback { target, act } => ("rollback", Some(target), None, None, act),
-        Command::Kill { switch, act } => ("kill", switch, None, None, act),
-        Command::Approve { gate, act } => ("approve", Some(gate), None, None, act),
+/// The action request of an action command, and its common arguments.
+pub fn action_request(command: Command) -> Result<(ActionRequest, ActArgs)> {
+    let (action, act) = match command {
+        Command::Advance(a) => (Action::Advance, a),
+        Command::Pause(a) => (Action::Pause, a),
+        Command::Resume { target, act } => (Action::Resume { target }, act),
+        Command::Rollback { target, act } => (Action::Rollback { target }, act),
+        Command::Kill { switch, act } => (Action::Kill { target: switch }, act),
+        Command::Approve { gate, act } => (Action::Approve { target: gate }, act),
         Command::SetWeight {
             cohort,
             percent,
             act,
-        } => ("set-weight", Some(cohort), Some(percent), None, act),
-        Command::Ack { alert, act } => ("ack", Some(alert), None, None, act),
-        Command::Note { text, act } => ("note", None, None, Some(text.join(" ")), act),
+        } => (
+            Action::SetWeight {
+                target: cohort,
+                value: percent,
+            },
+            act,
+        ),
+        Command::Ack { alert, act } => (Action::Ack { target: alert }, act),
+        Command::Note { text, act } => (
+            Action::Note {
+                text: text.join(" "),
+            },
+            act,
+        ),
         other => return Err(eyre!("not an action: {other:?}")),
     };
-    let key = act.idempotency_key.clone().unwrap_or_else(fresh_key);
-    let body = ActionBody {
-        action: action.into(),
-        target,
-        value,
-        text,
-        reason: act.reason.clone(),
-        idempotency_key: Some(key),
-        expected_revision: act.expect_revision,
-    };
-    Ok((body, act))
-}
-
-fn fresh_key() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("cli-{}-{nanos}", std::process::id())
+    let mut request = client::envelope(action, &act.reason, act.expect_revision);
+    request.idempotency_key = Some(
+        act.idempotency_key
+            .clone()
+            .unwrap_or_else(|| client::fresh_key("cli")),
+    );
+    Ok((request, act))
 }
 
 /// Sends an action and reports the result.
-pub async fn act(client: &Client, body: ActionBody) -> Result<ExitCode> {
-    match client.act(&body).await {
+pub async fn act(client: &Client, request: ActionRequest) -> Result<ExitCode> {
+    let text = request.action.to_string();
+    match client.act(request).await {
         Ok(reply) => {
             let note = if reply.duplicate {
                 " (already done: same idempotency key)"
             } else {
                 ""
             };
-            println!("{} done: revision {}{note}", body.text(), reply.revision);
+            println!("{text} done: revision {}{note}", reply.revision);
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => outcome(e),

@@ -14,6 +14,7 @@ use clap::Args;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
 use crate::clock::Clock;
+use crate::lifecycle;
 use crate::plan;
 use crate::server::auth::Auth;
 use crate::server::{self, ServeOptions};
@@ -145,15 +146,7 @@ pub async fn run(args: ServeArgs, settings: Settings) -> Result<ExitCode> {
     let opts = options(args, &settings)?;
     std::fs::create_dir_all(&opts.data)
         .wrap_err_with(|| format!("creating {}", opts.data.display()))?;
-    let appender = tracing_appender::rolling::never(&opts.data, "cutover.log");
-    let (writer, _guard) = tracing_appender::non_blocking(appender);
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CUTOVER_LOG")
-        .unwrap_or_else(|_| "info".into());
-    let _ = tracing_subscriber::fmt()
-        .with_writer(writer)
-        .with_ansi(false)
-        .with_env_filter(filter)
-        .try_init();
+    let _log = lifecycle::log_to_file(&opts.data, "cutover.log");
     let data = opts.data.clone();
     let mut running = server::start(opts).await?;
     let revision = running.app.core.snapshot.borrow().state.revision;
@@ -165,7 +158,7 @@ pub async fn run(args: ServeArgs, settings: Settings) -> Result<ExitCode> {
     if let Some(d) = &running.damage {
         eprintln!("warning: {d}");
     }
-    wait_for_signal().await;
+    lifecycle::wait_for_signal().await;
     eprintln!("cutover serve: stopping");
     running.cancel.cancel();
     let _ = tokio::time::timeout(Duration::from_secs(5), async {
@@ -173,16 +166,4 @@ pub async fn run(args: ServeArgs, settings: Settings) -> Result<ExitCode> {
     })
     .await;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Returns on SIGINT, SIGTERM or SIGHUP.
-pub async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-    let mut hup = signal(SignalKind::hangup()).expect("SIGHUP handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-        _ = hup.recv() => {}
-    }
 }

@@ -15,16 +15,16 @@ use axum::Router;
 use axum::routing::get;
 use clap::Args;
 use color_eyre::eyre::{Result, WrapErr, eyre};
-use futures_util::StreamExt;
-use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest, http::HeaderValue};
+use tokio::sync::mpsc;
 
 use super::RemoteArgs;
+use crate::client::subscription::{self, ConfigStream, Update};
 use crate::metrics::{Observation, Variant};
 use crate::plan::{Plan, Profile};
-use crate::protocol::ConfigDoc;
 use crate::settings::Settings;
 use crate::sim::{Fleet, Scenario};
 use crate::time::Period;
+use crate::wire::ConfigDoc;
 
 /// Flags of `cutover sim`.
 #[derive(Debug, Clone, Args)]
@@ -104,12 +104,13 @@ pub async fn run(args: SimArgs, settings: Settings) -> Result<ExitCode> {
     )]
     let requests = (args.rate * interval.0 as f64 / 1000.0).round().max(1.0) as u32;
     fleet.requests = requests;
-    let config = Arc::new(Mutex::new(None::<ConfigDoc>));
-    tokio::spawn(follow_config(
-        client.base().to_owned(),
-        token.clone(),
-        config.clone(),
+    let (config_tx, mut config_rx) = mpsc::channel(16);
+    tokio::spawn(subscription::follow(
+        client.clone(),
+        ConfigStream,
+        config_tx,
     ));
+    let mut config: Option<ConfigDoc> = None;
     let exposed = Arc::new(Mutex::new(String::new()));
     if let Some(addr) = &args.expose {
         let listener = tokio::net::TcpListener::bind(addr)
@@ -133,13 +134,19 @@ pub async fn run(args: SimArgs, settings: Settings) -> Result<ExitCode> {
     let mut ticker = tokio::time::interval(Duration::from_millis(interval.0));
     loop {
         tokio::select! {
-            () = super::serve::wait_for_signal() => return Ok(ExitCode::SUCCESS),
+            () = crate::lifecycle::wait_for_signal() => return Ok(ExitCode::SUCCESS),
+            update = config_rx.recv() => {
+                if let Some(Update::Message(doc)) = update {
+                    config = Some(doc);
+                }
+                continue;
+            }
             _ = ticker.tick() => {}
         }
-        let Some(doc) = config.lock().expect("config").clone() else {
+        let Some(doc) = &config else {
             continue;
         };
-        let observations = fleet.window(&doc, crate::time::Timestamp(0));
+        let observations = fleet.window(doc, crate::time::Timestamp(0));
         if args.expose.is_some() {
             *exposed.lock().expect("page") = exposition(&observations);
         } else if let Err(e) = with_token(
@@ -152,28 +159,5 @@ pub async fn run(args: SimArgs, settings: Settings) -> Result<ExitCode> {
         {
             eprintln!("cutover sim: push failed: {e}");
         }
-    }
-}
-
-/// Keeps the latest config document, reconnecting to the config stream when it drops.
-async fn follow_config(base: String, token: Option<String>, config: Arc<Mutex<Option<ConfigDoc>>>) {
-    let url = format!("{}/v1/config/stream", base.replacen("http://", "ws://", 1));
-    loop {
-        let mut request = url.as_str().into_client_request().expect("url");
-        if let Some(t) = &token
-            && let Ok(v) = HeaderValue::from_str(&format!("Bearer {t}"))
-        {
-            request.headers_mut().insert("authorization", v);
-        }
-        if let Ok((mut ws, _)) = tokio_tungstenite::connect_async(request).await {
-            while let Some(Ok(msg)) = ws.next().await {
-                if let tungstenite::Message::Text(text) = msg
-                    && let Ok(doc) = serde_json::from_str::<ConfigDoc>(&text)
-                {
-                    *config.lock().expect("config") = Some(doc);
-                }
-            }
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }

@@ -1,18 +1,28 @@
-//! The client side of the protocol, for the command line and the dashboard: HTTP calls for
-//! state, events and actions, and a WebSocket connection to the stream. A refusal comes back
-//! as [`ClientError::Refused`] with the server's code and message; an unreachable server as
-//! [`ClientError::Unreachable`] naming the URL.
+//! The client side of protocol v1, shared by the dashboard, the headless CLI and the simulator
+//! process: an HTTP [`Client`] for state, events and actions (it fills every action's envelope
+//! and resends only on a lost connection, with the same idempotency key), and one
+//! [`subscription`] that keeps a WebSocket feed open with resume and jittered backoff. A
+//! refusal comes back as [`ClientError::Refused`] with the server's body; an unreachable server
+//! as [`ClientError::Unreachable`] naming the URL. Imports only `wire`.
 
-use futures_util::{SinkExt, StreamExt};
+pub mod subscription;
+
+pub use subscription::send_message;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
 use reqwest::StatusCode;
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest, http::HeaderValue};
 
-use crate::engine::view::StateView;
-use crate::journal::Record;
-use crate::protocol::{ActionBody, ActionReply, ClientMessage, ErrorBody, ServerMessage};
+use crate::wire::{
+    self, Action, ActionReply, ActionRequest, ErrorBody, EventsPage, ServerMessage, StateView,
+};
 
 /// The default control-plane address.
 pub const DEFAULT_URL: &str = "http://127.0.0.1:7070";
+/// How many times an action is resent after the connection was lost before an answer came.
+const RESENDS: usize = 2;
 
 /// Why a call did not succeed.
 #[derive(Debug, thiserror::Error)]
@@ -53,16 +63,27 @@ pub struct Client {
     http: reqwest::Client,
 }
 
-/// An open stream.
+/// An open WebSocket.
 pub type Stream =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A fresh idempotency key: unique per process and call.
+#[must_use]
+pub fn fresh_key(prefix: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}-{}-{nanos}-{n}", std::process::id())
+}
 
 impl Client {
     /// A client for `base` (e.g. `http://127.0.0.1:7070`) with an optional bearer token.
     #[must_use]
     pub fn new(base: &str, token: Option<String>) -> Client {
         let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
+            .timeout(Duration::from_secs(10))
             .build()
             .expect("http client");
         Client {
@@ -86,31 +107,24 @@ impl Client {
     }
 
     async fn answer<T: for<'de> serde::Deserialize<'de>>(
-        &self,
         url: &str,
         r: Result<reqwest::Response, reqwest::Error>,
     ) -> Result<T, ClientError> {
-        let r = r.map_err(|e| ClientError::Unreachable {
+        let unreachable = |e: reqwest::Error| ClientError::Unreachable {
             url: url.to_owned(),
             message: e.to_string(),
-        })?;
+        };
+        let r = r.map_err(unreachable)?;
         let status = r.status();
-        let text = r.text().await.map_err(|e| ClientError::Unreachable {
-            url: url.to_owned(),
-            message: e.to_string(),
-        })?;
+        let text = r.text().await.map_err(unreachable)?;
         if status == StatusCode::OK {
             return serde_json::from_str(&text).map_err(|e| ClientError::Protocol {
                 url: url.to_owned(),
                 message: e.to_string(),
             });
         }
-        let body = serde_json::from_str::<ErrorBody>(&text).unwrap_or_else(|_| ErrorBody {
-            error: status.as_u16().to_string(),
-            message: text,
-            current_revision: None,
-            gates: Vec::new(),
-        });
+        let body = serde_json::from_str::<ErrorBody>(&text)
+            .unwrap_or_else(|_| ErrorBody::new(status.as_str(), text));
         Err(ClientError::Refused {
             status: status.as_u16(),
             body,
@@ -121,67 +135,72 @@ impl Client {
     pub async fn state(&self) -> Result<StateView, ClientError> {
         let url = format!("{}/v1/state", self.base);
         let r = self.with_token(self.http.get(&url)).send().await;
-        self.answer(&url, r).await
+        Self::answer(&url, r).await
     }
 
     /// `GET /v1/events?since=&limit=`: journal records and the seq to continue from.
-    pub async fn events(
-        &self,
-        since: u64,
-        limit: usize,
-    ) -> Result<(Vec<Record>, u64), ClientError> {
-        #[derive(serde::Deserialize)]
-        struct Page {
-            events: Vec<Record>,
-            next: u64,
-        }
+    pub async fn events(&self, since: u64, limit: usize) -> Result<EventsPage, ClientError> {
         let url = format!("{}/v1/events", self.base);
+        let query = [("since", since), ("limit", limit as u64)];
         let r = self
-            .with_token(
-                self.http
-                    .get(&url)
-                    .query(&[("since", since), ("limit", limit as u64)]),
-            )
+            .with_token(self.http.get(&url).query(&query))
             .send()
             .await;
-        let page: Page = self.answer(&url, r).await?;
-        Ok((page.events, page.next))
+        Self::answer(&url, r).await
     }
 
-    /// `POST /v1/actions`.
-    pub async fn act(&self, body: &ActionBody) -> Result<ActionReply, ClientError> {
+    /// `POST /v1/actions`. A request without an idempotency key gets a fresh one; if the
+    /// connection is lost before an answer, the same request (same key) is sent again, so
+    /// the server applies it at most once.
+    pub async fn act(&self, mut request: ActionRequest) -> Result<ActionReply, ClientError> {
+        if request.idempotency_key.is_none() {
+            request.idempotency_key = Some(fresh_key("act"));
+        }
         let url = format!("{}/v1/actions", self.base);
-        let r = self
-            .with_token(self.http.post(&url).json(body))
-            .send()
-            .await;
-        self.answer(&url, r).await
+        let mut tries = 0;
+        loop {
+            let r = self
+                .with_token(self.http.post(&url).json(&request))
+                .send()
+                .await;
+            match Self::answer(&url, r).await {
+                Err(ClientError::Unreachable { .. }) if tries < RESENDS => tries += 1,
+                other => return other,
+            }
+        }
     }
 
     /// Opens `/v1/stream`, resuming after `(seq, epoch)` if given.
     pub async fn stream(&self, resume: Option<(u64, u64)>) -> Result<Stream, ClientError> {
+        let mut path = format!("/v1/stream?protocol={}", wire::PROTOCOL);
+        if let Some((seq, epoch)) = resume {
+            path = format!("{path}&since={seq}&epoch={epoch}");
+        }
+        self.websocket(&path).await
+    }
+
+    /// Opens `/v1/config/stream`.
+    pub async fn config_stream(&self) -> Result<Stream, ClientError> {
+        self.websocket("/v1/config/stream").await
+    }
+
+    async fn websocket(&self, path: &str) -> Result<Stream, ClientError> {
         let ws_base = self
             .base
             .replacen("http://", "ws://", 1)
             .replacen("https://", "wss://", 1);
-        let mut url = format!("{ws_base}/v1/stream?protocol={}", crate::protocol::PROTOCOL);
-        if let Some((seq, epoch)) = resume {
-            url = format!("{url}&since={seq}&epoch={epoch}");
-        }
-        let mut request =
-            url.as_str()
-                .into_client_request()
-                .map_err(|e| ClientError::Protocol {
-                    url: url.clone(),
-                    message: e.to_string(),
-                })?;
+        let url = format!("{ws_base}{path}");
+        let protocol = |message: String| ClientError::Protocol {
+            url: url.clone(),
+            message,
+        };
+        let mut request = url
+            .as_str()
+            .into_client_request()
+            .map_err(|e| protocol(e.to_string()))?;
         if let Some(t) = &self.token {
-            let value = HeaderValue::from_str(&format!("Bearer {t}")).map_err(|_| {
-                ClientError::Protocol {
-                    url: url.clone(),
-                    message: "the token has characters a header cannot carry".into(),
-                }
-            })?;
+            let value = HeaderValue::from_str(&format!("Bearer {t}"))
+                .map_err(|_| protocol("the token has characters a header cannot carry".into()))?;
             request.headers_mut().insert("authorization", value);
         }
         match tokio_tungstenite::connect_async(request).await {
@@ -193,12 +212,8 @@ impl Client {
                     .as_ref()
                     .map(|b| String::from_utf8_lossy(b).into_owned())
                     .unwrap_or_default();
-                let body = serde_json::from_str(&text).unwrap_or(ErrorBody {
-                    error: status.to_string(),
-                    message: text,
-                    current_revision: None,
-                    gates: Vec::new(),
-                });
+                let body = serde_json::from_str(&text)
+                    .unwrap_or_else(|_| ErrorBody::new(&status.to_string(), text));
                 Err(ClientError::Refused { status, body })
             }
             Err(e) => Err(ClientError::Unreachable {
@@ -209,27 +224,22 @@ impl Client {
     }
 }
 
-/// Reads the next protocol message, skipping WebSocket control frames; `None` when closed.
-pub async fn next_message(stream: &mut Stream) -> Option<Result<ServerMessage, String>> {
-    loop {
-        match stream.next().await? {
-            Ok(tungstenite::Message::Text(text)) => {
-                return Some(
-                    serde_json::from_str(&text).map_err(|e| format!("unreadable message: {e}")),
-                );
-            }
-            Ok(tungstenite::Message::Close(_)) => return None,
-            Ok(_) => {}
-            Err(e) => return Some(Err(e.to_string())),
-        }
+/// An action's envelope: the action, why, and the revision it was decided on. The key is
+/// filled by [`Client::act`].
+#[must_use]
+pub fn envelope(action: Action, reason: &str, expected_revision: Option<u64>) -> ActionRequest {
+    ActionRequest {
+        action,
+        reason: reason.to_owned(),
+        idempotency_key: None,
+        expected_revision,
     }
 }
 
-/// Sends a client message on the stream.
-pub async fn send_message(stream: &mut Stream, msg: &ClientMessage) -> Result<(), String> {
-    let text = serde_json::to_string(msg).expect("messages serialize");
-    stream
-        .send(tungstenite::Message::Text(text.into()))
-        .await
-        .map_err(|e| e.to_string())
+/// Reads the next protocol message, skipping WebSocket control frames; `None` when closed.
+pub async fn next_message(stream: &mut Stream) -> Option<Result<ServerMessage, String>> {
+    let text = subscription::next_text(stream).await?;
+    Some(
+        text.and_then(|t| serde_json::from_str(&t).map_err(|e| format!("unreadable message: {e}"))),
+    )
 }

@@ -1,13 +1,12 @@
 //! What operators (and enforced rules) ask the engine to do, who asks, and why it may say no.
-//! [`Action::parse`] reads the text form used by the command line and the dashboard's `:`
-//! prompt: `advance`, `pause`, `resume [TARGET]`, `rollback TARGET`, `kill [SWITCH]`,
-//! `approve GATE`, `set-weight COHORT PCT`, `ack ALERT`, `note TEXT`.
+//! Actions arrive as `wire::Action`s and are converted in `server::convert`; an action's text
+//! form (`rollback sales`) is how refusals name it.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::gates::GateReport;
+use super::report::GateReport;
 use crate::plan::Weight;
 use crate::time::Timestamp;
 
@@ -136,47 +135,6 @@ impl Action {
             _ => Role::Operator,
         }
     }
-
-    /// Parses the text form, e.g. `rollback sales` or `set-weight sales/designers 25%`.
-    pub fn parse(text: &str) -> Result<Action, String> {
-        let text = text.trim();
-        let (verb, rest) = text
-            .split_once(char::is_whitespace)
-            .map_or((text, ""), |(v, r)| (v, r.trim()));
-        let arg = |what: &str| {
-            if rest.is_empty() {
-                Err(format!("`{verb}` needs {what}"))
-            } else {
-                Ok(rest.to_owned())
-            }
-        };
-        let optional = || (!rest.is_empty()).then(|| rest.to_owned());
-        let none = |a: Action| {
-            if rest.is_empty() {
-                Ok(a)
-            } else {
-                Err(format!("`{verb}` takes no argument"))
-            }
-        };
-        match verb {
-            "advance" => none(Action::Advance),
-            "pause" => none(Action::Pause),
-            "resume" => Ok(Action::Resume { target: optional() }),
-            "rollback" => Ok(Action::Rollback { target: arg("a cohort, a department or `all`")? }),
-            "kill" => Ok(Action::Kill { switch: optional() }),
-            "approve" => Ok(Action::Approve { gate: arg("a gate id")? }),
-            "ack" => Ok(Action::Ack { alert: arg("an alert (rule@scope)")? }),
-            "note" => Ok(Action::Note { text: arg("some text")? }),
-            "set-weight" => {
-                let (cohort, pct) = rest.split_once(char::is_whitespace).ok_or("`set-weight` needs a cohort and a percentage, e.g. `set-weight sales/designers 25`")?;
-                let pct = pct.trim();
-                let weight = if pct.ends_with('%') || pct.ends_with("bp") { pct.parse() } else { format!("{pct}%").parse() }?;
-                Ok(Action::SetWeight { cohort: cohort.to_owned(), weight })
-            }
-            "" => Err("type an action: advance, pause, resume, rollback, kill, approve, set-weight, ack, note".into()),
-            other => Err(format!("unknown action `{other}` (advance, pause, resume, rollback, kill, approve, set-weight, ack, note)")),
-        }
-    }
 }
 
 impl fmt::Display for Action {
@@ -288,53 +246,6 @@ impl fmt::Display for Refusal {
                 write!(f, "gates not passing: {}", failing.join("; "))
             }
             Refusal::NotAllowed { message } => f.write_str(message),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn action_text_round_trips() {
-        for text in [
-            "advance",
-            "pause",
-            "resume",
-            "resume sales",
-            "rollback all",
-            "kill",
-            "kill pause-all",
-            "approve cfo-signoff",
-            "set-weight sales/designers 25%",
-            "ack error-rate@sales",
-            "note watching revenue",
-        ] {
-            let action = Action::parse(text).unwrap();
-            assert_eq!(action.to_string(), text);
-        }
-        assert_eq!(
-            Action::parse("set-weight sales/x 12.5").unwrap(),
-            Action::SetWeight {
-                cohort: "sales/x".into(),
-                weight: Weight::from_bp(1250).unwrap()
-            }
-        );
-    }
-
-    #[test]
-    fn bad_action_text_says_what_is_missing() {
-        for (text, expected) in [
-            ("rollback", "`rollback` needs a cohort"),
-            ("advance now", "takes no argument"),
-            ("launch", "unknown action `launch`"),
-            ("set-weight sales/x", "needs a cohort and a percentage"),
-            ("set-weight sales/x 120", "outside 0–100 %"),
-            ("", "type an action"),
-        ] {
-            let err = Action::parse(text).unwrap_err();
-            assert!(err.contains(expected), "{text}: {err}");
         }
     }
 }

@@ -3,53 +3,13 @@
 //! reported as the pseudo-gate `bake`. Gates with `consecutive = N` pass only after N passing
 //! evaluations in a row; the streaks advance with each metric window.
 
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
-
 use super::live::Live;
+use super::report::{GateKind, GateReport, GateStatus};
 use super::state::Rollout;
 use super::view::exposed;
 use crate::judge::judge;
-use crate::plan::{Gate, Operand, Plan, Target};
+use crate::plan::{Condition, Gate, Operand, Plan, Target};
 use crate::time::Timestamp;
-
-/// A gate's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GateStatus {
-    /// Holds.
-    Pass,
-    /// Does not hold.
-    Fail,
-    /// Cannot tell (no data, or not yet held long enough).
-    Inconclusive,
-}
-
-/// One gate's status and the reading behind it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GateReport {
-    /// Gate id (`bake` for bake time).
-    pub id: String,
-    /// Status.
-    pub status: GateStatus,
-    /// What was read, in words.
-    pub detail: String,
-}
-
-impl GateReport {
-    /// Whether the gate passes.
-    #[must_use]
-    pub fn passed(&self) -> bool {
-        self.status == GateStatus::Pass
-    }
-}
-
-impl fmt::Display for GateReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {:?}: {}", self.id, self.status, self.detail)
-    }
-}
 
 /// Reads an operand over the exposed cohorts `scope` accepts; `None` is no data.
 #[must_use]
@@ -89,27 +49,35 @@ fn condition_now(
     live: &Live,
     now: Timestamp,
     gate: &Gate,
-) -> (GateStatus, String) {
+) -> (GateStatus, String, GateKind) {
     if let Some(role) = &gate.signoff {
-        return match rollout.approvals.get(&gate.id) {
-            Some(a) => (
-                GateStatus::Pass,
-                format!("signed off by {} for {role}", a.by),
-            ),
+        let given_by = rollout.approvals.get(&gate.id).map(|a| a.by.clone());
+        let (status, detail) = match &given_by {
+            Some(by) => (GateStatus::Pass, format!("signed off by {by} for {role}")),
             None => (GateStatus::Fail, format!("awaiting sign-off by {role}")),
         };
+        let kind = GateKind::Signoff {
+            signoff: role.clone(),
+            given_by,
+        };
+        return (status, detail, kind);
     }
     let Some(cond) = &gate.when else {
-        return (GateStatus::Fail, "checks nothing".into());
+        let kind = GateKind::Metric {
+            condition: String::new(),
+            value: None,
+        };
+        return (GateStatus::Fail, "checks nothing".into(), kind);
     };
-    match read_operand(
+    let value = read_operand(
         plan,
         rollout,
         live,
         now,
         &cond.operand,
         gate_scope(plan, gate),
-    ) {
+    );
+    let (status, detail) = match value {
         None => (
             GateStatus::Inconclusive,
             format!("no data for {}", cond.operand),
@@ -122,6 +90,15 @@ fn condition_now(
             GateStatus::Fail,
             format!("{} = {} (needs {cond})", cond.operand, round(v)),
         ),
+    };
+    (status, detail, condition_kind(cond, value))
+}
+
+fn condition_kind(cond: &Condition, value: Option<f64>) -> GateKind {
+    let condition = cond.to_string();
+    match cond.operand {
+        Operand::Alerts(_) => GateKind::Alert { condition, value },
+        _ => GateKind::Metric { condition, value },
     }
 }
 
@@ -142,9 +119,13 @@ pub fn exit_gates(plan: &Plan, rollout: &Rollout, live: &Live, now: Timestamp) -
             GateStatus::Fail
         },
         detail: format!("{} of {} baked", baked.human(), step.bake.human()),
+        kind: GateKind::Bake {
+            elapsed: baked,
+            required: step.bake,
+        },
     }];
     for gate in plan.exit_gates(rollout.step) {
-        let (mut status, mut detail) = condition_now(plan, rollout, live, now, gate);
+        let (mut status, mut detail, kind) = condition_now(plan, rollout, live, now, gate);
         let streak = live.gate_streaks.get(&gate.id).copied().unwrap_or(0);
         if status == GateStatus::Pass && gate.when.is_some() && streak < gate.consecutive {
             status = GateStatus::Inconclusive;
@@ -157,6 +138,7 @@ pub fn exit_gates(plan: &Plan, rollout: &Rollout, live: &Live, now: Timestamp) -
             id: gate.id.clone(),
             status,
             detail,
+            kind,
         });
     }
     reports

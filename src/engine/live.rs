@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::gates::GateReport;
+use super::report::GateReport;
 use crate::metrics::Readings;
 use crate::plan::{Plan, Target, Tier};
 use crate::time::Timestamp;

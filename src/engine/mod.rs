@@ -13,14 +13,15 @@ pub mod compare;
 pub mod event;
 pub mod gates;
 pub mod live;
+pub mod report;
 pub mod state;
 pub mod view;
 
 pub use action::{Action, ActionRequest, Actor, Refusal, Role};
 pub use command::{Command, apply};
 pub use event::{Event, EventKind, Transition};
-pub use gates::{GateReport, GateStatus};
 pub use live::{ExternalAlert, FiringAlert, Live};
+pub use report::{GateKind, GateReport, GateStatus};
 pub use state::{Rollout, Status};
 
 use crate::metrics::{MetricWindow, Readings};

@@ -74,11 +74,7 @@ impl FromStr for Weight {
 
 impl fmt::Display for Weight {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_multiple_of(100) {
-            write!(f, "{}%", self.0 / 100)
-        } else {
-            write!(f, "{}%", f64::from(self.0) / 100.0)
-        }
+        f.write_str(&crate::wire::format::percent(self.0))
     }
 }
 

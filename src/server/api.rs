@@ -15,12 +15,12 @@ use serde::Deserialize;
 use tokio::sync::oneshot;
 
 use super::AppState;
+use super::convert;
 use super::core::CoreMsg;
 use super::stats::Stats;
 use crate::assign;
-use crate::engine::{Action, ActionRequest, Actor, Refusal, Reply, Role};
-use crate::metrics::Variant;
-use crate::protocol::{ActionBody, ActionReply, AssignReply, ErrorBody};
+use crate::engine::{ActionRequest, Actor, Refusal, Reply, Role};
+use crate::wire::{self, ActionReply, AssignReply, ErrorBody, EventsPage};
 
 /// An API error with its status.
 #[derive(Debug)]
@@ -34,12 +34,7 @@ impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
-            body: ErrorBody {
-                error: code.into(),
-                message: message.into(),
-                current_revision: None,
-                gates: Vec::new(),
-            },
+            body: ErrorBody::new(code, message),
         }
     }
 
@@ -59,7 +54,7 @@ impl ApiError {
             Refusal::GatesFailing { gates } => {
                 let mut e =
                     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "gates_failing", message);
-                e.body.gates = gates;
+                e.body.gates = convert::gates(&gates);
                 e
             }
             Refusal::NotAllowed { .. } => {
@@ -102,6 +97,21 @@ fn body_bytes(body: Result<Bytes, BytesRejection>) -> ApiResult<Bytes> {
 fn parse_json<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> ApiResult<T> {
     serde_json::from_slice(bytes)
         .map_err(|e| ApiError::bad_request(format!("malformed JSON body: {e}")))
+}
+
+/// An action body; an unknown verb is named as such, with the ones there are.
+fn parse_action(bytes: &[u8]) -> ApiResult<wire::ActionRequest> {
+    parse_json(bytes).map_err(|e| {
+        let verb = serde_json::from_slice::<serde_json::Value>(bytes)
+            .ok()
+            .and_then(|v| v.get("action")?.as_str().map(str::to_owned));
+        match verb {
+            Some(v) if !wire::action::VERBS.split(", ").any(|k| k == v) => {
+                ApiError::bad_request(format!("unknown action `{v}` ({})", wire::action::VERBS))
+            }
+            _ => e,
+        }
+    })
 }
 
 /// `GET /healthz`: no token needed.
@@ -162,7 +172,11 @@ pub async fn events(
                 )
             })?;
     let next = records.last().map_or(q.since, |r| r.seq);
-    Ok(Json(serde_json::json!({ "events": records, "next": next })).into_response())
+    let page = EventsPage {
+        events: records.iter().map(convert::record).collect(),
+        next,
+    };
+    Ok(Json(page).into_response())
 }
 
 /// `POST /v1/actions`.
@@ -172,8 +186,8 @@ pub async fn action(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     let actor = caller(&app, &headers)?;
-    let body: ActionBody = parse_json(&body_bytes(body)?)?;
-    let action = Action::parse(&body.text()).map_err(ApiError::bad_request)?;
+    let body = parse_action(&body_bytes(body)?)?;
+    let action = convert::action(&body.action, &body.reason).map_err(ApiError::bad_request)?;
     let request = ActionRequest {
         action,
         actor,
@@ -293,9 +307,9 @@ pub async fn assign(
         })?;
     let bucket = assign::bucket(assign::cohort_seed(&feed.doc.salt, &c.id), &q.unit);
     let variant = if bucket < c.weight_bp {
-        Variant::Enhanced
+        wire::Variant::Enhanced
     } else {
-        Variant::Legacy
+        wire::Variant::Legacy
     };
     Ok(Json(AssignReply {
         cohort: c.id.clone(),

@@ -11,17 +11,18 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
+use super::convert;
 use super::hub::Hub;
 use super::stats::Stats;
 use crate::clock::Clock;
-use crate::engine::view::{self, StateView};
+use crate::engine::view;
 use crate::engine::{
     self, ActionRequest, EngineState, Event, EventKind, ExternalAlert, Input, Reply,
 };
 use crate::journal::Journal;
 use crate::metrics::MetricWindow;
 use crate::plan::Plan;
-use crate::protocol::{CohortConfig, ConfigDoc, ServerMessage, Snapshot};
+use crate::wire::{CohortConfig, ConfigDoc, ServerMessage, Snapshot, StateView};
 
 /// How many recent events a snapshot carries.
 const RECENT_EVENTS: usize = 200;
@@ -162,7 +163,7 @@ impl Core {
             CoreMsg::Action(request, reply) => {
                 let result = self.input(Input::Action(request)).map(|out| ActionOutcome {
                     reply: out.reply.expect("actions are answered"),
-                    state: view::state_view(&self.plan, &self.state.rollout),
+                    state: convert::state(&view::state_view(&self.plan, &self.state.rollout)),
                 });
                 match &result {
                     Ok(ActionOutcome {
@@ -180,11 +181,12 @@ impl Core {
             CoreMsg::Metrics(window) => {
                 let at = window.at;
                 if self.input(Input::Metrics(window)).is_ok() {
-                    let judge = engine::compare::rollups(&self.plan, &self.state);
-                    let gates = self.state.live.gates.clone();
+                    let judge =
+                        convert::rollups(&engine::compare::rollups(&self.plan, &self.state));
+                    let gates = convert::gates(&self.state.live.gates);
                     self.hub.publish(|seq| ServerMessage::Metrics {
                         seq,
-                        at,
+                        at: at.0,
                         judge,
                         gates,
                     });
@@ -225,25 +227,28 @@ impl Core {
     fn publish(&mut self, event: &Event) {
         match &event.kind {
             EventKind::AlertFired { .. } | EventKind::AlertResolved { .. } => {
-                let alerts =
-                    engine::alerts::firing(&self.plan, &self.state.rollout, &self.state.live);
+                let alerts = convert::alerts(&engine::alerts::firing(
+                    &self.plan,
+                    &self.state.rollout,
+                    &self.state.live,
+                ));
                 self.hub.publish(|seq| ServerMessage::Alert {
                     seq,
-                    event: event.clone(),
+                    event: convert::event(event),
                     alerts,
                 });
             }
             EventKind::Transition(_) | EventKind::Refused { .. } => {
-                let state = view::state_view(&self.plan, &self.state.rollout);
+                let state = convert::state(&view::state_view(&self.plan, &self.state.rollout));
                 self.hub.publish(|seq| ServerMessage::Event {
                     seq,
-                    event: event.clone(),
+                    event: convert::event(event),
                     state,
                 });
             }
         }
         if let (EventKind::Transition(t), Some(sink)) = (&event.kind, &self.webhooks) {
-            tracing::info!(revision = t.revision, actor = %t.actor, "{t}");
+            tracing::info!(revision = t.revision, actor = %t.actor, "{}", convert::transition(t));
             // A full webhook queue drops the event (counted) rather than delay the rollout.
             if sink.try_send(Arc::new(event.clone())).is_err() {
                 Stats::bump(&self.stats.webhook_dropped);
@@ -280,14 +285,14 @@ fn build_snapshot(
 ) -> Snapshot {
     Snapshot {
         seq: hub.current(),
-        now: clock.now(),
+        now: clock.now().0,
         name: plan.profile().rollout.name.clone(),
-        state: view::state_view(plan, &state.rollout),
-        gates: state.live.gates.clone(),
-        alerts: engine::alerts::firing(plan, &state.rollout, &state.live),
-        judge: engine::compare::rollups(plan, state),
-        data_at: state.live.windows.last().map(|w| w.at),
-        events: recent.iter().cloned().collect(),
+        state: convert::state(&view::state_view(plan, &state.rollout)),
+        gates: convert::gates(&state.live.gates),
+        alerts: convert::alerts(&engine::alerts::firing(plan, &state.rollout, &state.live)),
+        judge: convert::rollups(&engine::compare::rollups(plan, state)),
+        data_at: state.live.windows.last().map(|w| w.at.0),
+        events: recent.iter().map(convert::event).collect(),
         switches: plan
             .profile()
             .kill_switches
@@ -306,9 +311,9 @@ pub fn build_config(plan: &Plan, state: &EngineState) -> ConfigFeed {
             let (target, _) = view::effective(plan, rollout, i);
             CohortConfig {
                 id: plan.cohorts()[i].id.clone(),
-                mode: target.mode,
+                mode: convert::mode(target.mode),
                 weight_bp: target.weight.bp(),
-                flags: view::cohort_flags(plan, rollout, i),
+                flags: convert::flags(&view::cohort_flags(plan, rollout, i)),
             }
         })
         .collect();
@@ -317,7 +322,7 @@ pub fn build_config(plan: &Plan, state: &EngineState) -> ConfigFeed {
         revision: rollout.revision,
         salt: plan.salt().to_owned(),
         buckets: crate::assign::BUCKETS,
-        status: rollout.status,
+        status: convert::status(rollout.status),
         cohorts,
     };
     let frame = serde_json::to_string(&doc)

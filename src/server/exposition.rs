@@ -12,8 +12,7 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::api::{ApiError, caller};
 use super::stats::Stats;
-use crate::engine::{GateStatus, Status};
-use crate::plan::Tier;
+use crate::wire::{GateStatus, Status, Tier};
 
 fn escape(v: &str) -> String {
     v.replace('\\', "\\\\")

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::broadcast;
 
-use crate::protocol::ServerMessage;
+use crate::wire::ServerMessage;
 
 /// How many recent messages are kept for resuming clients.
 pub const RING: usize = 4096;
@@ -112,13 +112,9 @@ impl Hub {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::Timestamp;
 
     fn ping(seq: u64) -> ServerMessage {
-        ServerMessage::Ping {
-            seq,
-            now: Timestamp(0),
-        }
+        ServerMessage::Ping { seq, now: 0 }
     }
 
     #[test]

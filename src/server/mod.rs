@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod convert;
 pub mod core;
 pub mod exposition;
 pub mod hub;

@@ -17,8 +17,9 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::AppState;
 use super::api::{ApiError, caller};
+use super::convert;
 use super::stats::Stats;
-use crate::protocol::{ClientMessage, PROTOCOL, SUPPORTED, ServerMessage};
+use crate::wire::{ClientMessage, PROTOCOL, SUPPORTED, ServerMessage};
 
 /// Largest client frame accepted.
 pub const MAX_CLIENT_FRAME: usize = 64 * 1024;
@@ -140,7 +141,7 @@ async fn serve_stream(
         protocol: PROTOCOL,
         server: env!("CARGO_PKG_VERSION").into(),
         rollout: app.plan.profile().rollout.id.clone(),
-        you: Some(you),
+        you: Some(convert::actor(&you)),
     };
     send_msg(&mut socket, &hello).await?;
     let mut last = catch_up(app, &mut socket, resume).await?;
@@ -171,7 +172,7 @@ async fn serve_stream(
                 None | Some(Ok(Message::Close(_))) => return Ok(()),
                 Some(Err(e)) => return Err(e),
                 Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientMessage>(&text) {
-                    Ok(ClientMessage::Ping) => send_msg(&mut socket, &ServerMessage::Ping { seq: last, now: app.clock.now() }).await?,
+                    Ok(ClientMessage::Ping) => send_msg(&mut socket, &ServerMessage::Ping { seq: last, now: app.clock.now().0 }).await?,
                     Ok(ClientMessage::Resume { seq, epoch }) => {
                         rx = app.hub.subscribe();
                         last = catch_up(app, &mut socket, Some((seq, epoch))).await?;
@@ -186,7 +187,7 @@ async fn serve_stream(
                 }
                 Some(Ok(_)) => {}
             },
-            _ = ping.tick() => send_msg(&mut socket, &ServerMessage::Ping { seq: last, now: app.clock.now() }).await?,
+            _ = ping.tick() => send_msg(&mut socket, &ServerMessage::Ping { seq: last, now: app.clock.now().0 }).await?,
         }
     }
 }

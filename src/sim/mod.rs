@@ -12,9 +12,9 @@ pub use scenario::Scenario;
 
 use crate::assign;
 use crate::metrics::{Observation, Variant};
-use crate::plan::{Better, MetricDef, Mode, Operand, Plan, Selector};
-use crate::protocol::ConfigDoc;
+use crate::plan::{Better, MetricDef, Operand, Plan, Selector};
 use crate::time::Timestamp;
+use crate::wire::{ConfigDoc, Mode};
 
 /// `SplitMix64`: small, fast, and reproducible across platforms.
 #[derive(Debug, Clone)]
@@ -279,7 +279,11 @@ mod tests {
             };
             let out = handle(&plan, &mut state, Input::Metrics(window));
             assert!(
-                out.events.iter().all(|e| !e.to_string().contains("alert")),
+                out.events.iter().all(|e| !matches!(
+                    e.kind,
+                    crate::engine::EventKind::AlertFired { .. }
+                        | crate::engine::EventKind::AlertResolved { .. }
+                )),
                 "healthy fires nothing: {:?}",
                 out.events
             );

@@ -7,10 +7,10 @@ pub mod alertmanager;
 pub mod prometheus;
 
 use crate::metrics::Observation;
-use crate::protocol::ConfigDoc;
 use crate::server::AppState;
 use crate::sim::{Fleet, Scenario};
 use crate::time::Timestamp;
+use crate::wire::ConfigDoc;
 
 /// A metric source.
 #[derive(Debug, Clone)]

@@ -11,9 +11,9 @@ use serde::Deserialize;
 
 use crate::metrics::{Observation, Variant};
 use crate::plan::Plan;
-use crate::protocol::ConfigDoc;
 use crate::server::AppState;
 use crate::server::stats::Stats;
+use crate::wire::ConfigDoc;
 
 /// Time allowed for one query.
 pub const QUERY_TIMEOUT: Duration = Duration::from_secs(3);

@@ -1,14 +1,19 @@
-//! The dashboard (`cutover`, `cutover demo`). One bounded channel carries every input to the
-//! loop — keys, stream messages, action results, clock ticks and signals; the loop updates
-//! [`app::App`] and redraws only when something visible changed, at most ten times a second
-//! for data (keys redraw at once). The stream reconnects with jittered exponential backoff and
-//! resumes by seq; actions go over HTTP and their results come back as toasts.
+//! The dashboard (`cutover`, `cutover demo`): the loop only. One bounded channel carries every
+//! input — keys, stream updates, action answers, clock ticks and signals; the loop feeds them
+//! to the pure [`update::update`], performs the effects it returns (send an action, quit) and
+//! redraws only when something visible changed, at most ten times a second for data (keys
+//! redraw at once). The stream is the client's shared subscription (reconnect, resume,
+//! backoff); actions go over HTTP through the client, which fills each idempotency key. The
+//! dashboard imports only `wire`, `client` and `lifecycle`.
 
-pub mod app;
+pub mod actions;
+pub mod dialog;
 pub mod keymap;
 pub mod panes;
+pub mod state;
 pub mod terminal;
 pub mod theme;
+pub mod update;
 
 use std::time::Duration;
 
@@ -19,39 +24,27 @@ use ratatui::crossterm::event::{
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use self::app::{App, Conn, Effect};
-use crate::client::{self, Client, ClientError};
-use crate::protocol::{ActionBody, ActionReply, ServerMessage};
+use self::state::State;
+use self::update::{ActionError, Effect, Msg, update};
+use crate::client::subscription::{self, EventStream as Feed};
+use crate::client::{Client, ClientError};
+use crate::wire::ActionRequest;
 
-/// How the dashboard starts.
+/// Where the dashboard connects.
 #[derive(Debug, Clone)]
 pub struct TuiOptions {
     /// Control plane URL.
     pub connect: String,
     /// Bearer token.
     pub token: Option<String>,
-    /// Theme name.
-    pub theme: Option<String>,
-    /// Refuse action keys.
-    pub read_only: bool,
-    /// No box drawing or block characters.
-    pub ascii: bool,
 }
 
 /// Everything the loop reacts to.
 #[derive(Debug)]
-pub enum AppEvent {
-    /// A terminal event.
-    Terminal(TermEvent),
-    /// A stream message.
-    Message(ServerMessage),
-    /// The stream connection changed.
-    Connection(Conn),
-    /// An action came back.
-    ActionDone(String, Result<ActionReply, String>),
-    /// The clock (ms).
-    Tick(i64),
-    /// SIGINT, SIGTERM or SIGHUP, or the terminal went away.
+enum Input {
+    /// A message for `update`.
+    Msg(Box<Msg>),
+    /// SIGINT, SIGTERM or SIGHUP, Ctrl-C, or the terminal went away.
     Terminate,
 }
 
@@ -62,17 +55,17 @@ fn wall_ms() -> i64 {
 }
 
 /// Runs the dashboard until quit.
-pub async fn run(opts: TuiOptions, app: App) -> color_eyre::Result<()> {
-    let (tx, rx) = mpsc::channel::<AppEvent>(1024);
+pub async fn run(opts: TuiOptions, state: State) -> color_eyre::Result<()> {
+    let (tx, rx) = mpsc::channel::<Input>(1024);
     let client = Client::new(&opts.connect, opts.token.clone());
     let tasks = [
-        tokio::spawn(input(tx.clone())),
+        tokio::spawn(terminal_input(tx.clone())),
         tokio::spawn(stream(client.clone(), tx.clone())),
         tokio::spawn(signals(tx.clone())),
         tokio::spawn(ticks(tx.clone())),
     ];
     let (mut term, guard) = terminal::enter()?;
-    let result = event_loop(&mut term, app, rx, tx, client).await;
+    let result = event_loop(&mut term, state, rx, tx, client).await;
     drop(guard);
     for t in tasks {
         t.abort();
@@ -82,72 +75,44 @@ pub async fn run(opts: TuiOptions, app: App) -> color_eyre::Result<()> {
 
 async fn event_loop(
     term: &mut terminal::Term,
-    mut app: App,
-    mut rx: mpsc::Receiver<AppEvent>,
-    tx: mpsc::Sender<AppEvent>,
+    mut state: State,
+    mut rx: mpsc::Receiver<Input>,
+    tx: mpsc::Sender<Input>,
     client: Client,
 ) -> color_eyre::Result<()> {
     const FRAME: Duration = Duration::from_millis(100);
-    app.now = wall_ms();
-    terminal::draw(term, &app)?;
+    state.now = wall_ms();
+    terminal::draw(term, &state)?;
     let mut last_draw = Instant::now();
     let mut pending = false;
     loop {
         let deadline = last_draw + FRAME;
-        let event = tokio::select! {
+        let input = tokio::select! {
             e = rx.recv() => e,
             () = tokio::time::sleep_until(deadline), if pending => {
-                terminal::draw(term, &app)?;
+                terminal::draw(term, &state)?;
                 last_draw = Instant::now();
                 pending = false;
                 continue;
             }
         };
-        let Some(event) = event else { return Ok(()) };
-        let mut urgent = false;
-        let changed = match event {
-            AppEvent::Terminate => return Ok(()),
-            AppEvent::Terminal(TermEvent::Key(key)) if key.kind != KeyEventKind::Release => {
-                urgent = true;
-                if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-                    return Ok(());
-                }
-                match app.on_key(key) {
-                    Some(Effect::Quit) => return Ok(()),
-                    Some(Effect::Send(body)) => send(&client, &tx, body),
-                    None => {}
-                }
-                true
-            }
-            AppEvent::Terminal(TermEvent::Resize(..)) => {
-                urgent = true;
-                term.autoresize()?;
-                true
-            }
-            AppEvent::Terminal(_) => false,
-            AppEvent::Message(m) => app.on_message(m),
-            AppEvent::Connection(c) => {
-                let changed = app.conn != c;
-                app.conn = c;
-                changed
-            }
-            AppEvent::ActionDone(verb, result) => {
-                tracing::info!(action = %verb, ok = result.is_ok(), "action answered");
-                match result {
-                    Ok(r) if r.duplicate => app.toast(
-                        format!("{verb}: already done (revision {})", r.revision),
-                        false,
-                    ),
-                    Ok(r) => app.toast(format!("{verb}: done, revision {}", r.revision), false),
-                    Err(e) => app.toast(format!("{verb} refused: {e}"), true),
-                }
-                true
-            }
-            AppEvent::Tick(now) => app.on_tick(now),
+        let msg = match input {
+            None | Some(Input::Terminate) => return Ok(()),
+            Some(Input::Msg(msg)) => *msg,
         };
-        if changed {
+        let urgent = matches!(msg, Msg::Key(_) | Msg::Resize);
+        if matches!(msg, Msg::Resize) {
+            term.autoresize()?;
+        }
+        let step = update(&mut state, msg);
+        match step.effect {
+            Some(Effect::Quit) => return Ok(()),
+            Some(Effect::Send(request)) => send(&client, &tx, request),
+            None => {}
+        }
+        if step.redraw {
             if urgent || last_draw.elapsed() >= FRAME {
-                terminal::draw(term, &app)?;
+                terminal::draw(term, &state)?;
                 last_draw = Instant::now();
                 pending = false;
             } else {
@@ -157,89 +122,75 @@ async fn event_loop(
     }
 }
 
-fn send(client: &Client, tx: &mpsc::Sender<AppEvent>, body: ActionBody) {
+fn send(client: &Client, tx: &mpsc::Sender<Input>, request: ActionRequest) {
     let (client, tx) = (client.clone(), tx.clone());
     tokio::spawn(async move {
-        let verb = body.text();
-        let result = client.act(&body).await.map_err(|e| match e {
-            ClientError::Refused { body, .. } => body.message,
-            other => other.to_string(),
+        let what = request.action.to_string();
+        let result = client.act(request).await.map_err(|e| match e {
+            ClientError::Refused { body, .. } => ActionError::Refused(body),
+            other => ActionError::Failed(other.to_string()),
         });
-        let _ = tx.send(AppEvent::ActionDone(verb, result)).await;
+        tracing::info!(action = %what, ok = result.is_ok(), "action answered");
+        let _ = tx
+            .send(Input::Msg(Box::new(Msg::ActionDone { what, result })))
+            .await;
     });
 }
 
-async fn input(tx: mpsc::Sender<AppEvent>) {
+async fn terminal_input(tx: mpsc::Sender<Input>) {
     let mut events = EventStream::new();
     while let Some(event) = events.next().await {
-        let msg = match event {
-            Ok(e) => AppEvent::Terminal(e),
-            Err(_) => AppEvent::Terminate,
+        let input = match event {
+            Ok(TermEvent::Key(key)) if key.kind == KeyEventKind::Release => continue,
+            Ok(TermEvent::Key(key))
+                if key.code == KeyCode::Char('c')
+                    && key.modifiers.contains(KeyModifiers::CONTROL) =>
+            {
+                Input::Terminate
+            }
+            Ok(TermEvent::Key(key)) => Input::Msg(Box::new(Msg::Key(key))),
+            Ok(TermEvent::Resize(..)) => Input::Msg(Box::new(Msg::Resize)),
+            Ok(_) => continue,
+            Err(_) => Input::Terminate,
         };
-        let stop = matches!(msg, AppEvent::Terminate);
-        if tx.send(msg).await.is_err() || stop {
+        let stop = matches!(input, Input::Terminate);
+        if tx.send(input).await.is_err() || stop {
             return;
         }
     }
-    let _ = tx.send(AppEvent::Terminate).await;
+    let _ = tx.send(Input::Terminate).await;
 }
 
-async fn signals(tx: mpsc::Sender<AppEvent>) {
-    crate::cli::serve::wait_for_signal().await;
-    let _ = tx.send(AppEvent::Terminate).await;
+async fn signals(tx: mpsc::Sender<Input>) {
+    crate::lifecycle::wait_for_signal().await;
+    let _ = tx.send(Input::Terminate).await;
 }
 
-async fn ticks(tx: mpsc::Sender<AppEvent>) {
+async fn ticks(tx: mpsc::Sender<Input>) {
     let mut every = tokio::time::interval(Duration::from_secs(1));
     loop {
         every.tick().await;
-        if tx.send(AppEvent::Tick(wall_ms())).await.is_err() {
-            return;
-        }
-    }
-}
-
-/// Keeps a stream open: reconnects with jittered exponential backoff and resumes by seq.
-async fn stream(client: Client, tx: mpsc::Sender<AppEvent>) {
-    let mut resume: Option<(u64, u64)> = None;
-    let mut backoff = Duration::from_millis(250);
-    let mut jitter = crate::sim::Rng::new(u64::try_from(wall_ms()).unwrap_or(1));
-    loop {
-        match client.stream(resume).await {
-            Ok(mut s) => {
-                backoff = Duration::from_millis(250);
-                let mut epoch = resume.map_or(0, |r| r.1);
-                while let Some(Ok(msg)) = client::next_message(&mut s).await {
-                    if let ServerMessage::Hello { epoch: e, .. } = &msg {
-                        epoch = *e;
-                    } else {
-                        resume = Some((msg.seq(), epoch));
-                    }
-                    if tx.send(AppEvent::Message(msg)).await.is_err() {
-                        return;
-                    }
-                }
-            }
-            Err(ClientError::Refused { body, .. }) => {
-                let _ = tx
-                    .send(AppEvent::Message(ServerMessage::Error {
-                        seq: 0,
-                        code: body.error,
-                        message: body.message,
-                    }))
-                    .await;
-            }
-            Err(_) => {}
-        }
         if tx
-            .send(AppEvent::Connection(Conn::Reconnecting))
+            .send(Input::Msg(Box::new(Msg::Tick(wall_ms()))))
             .await
             .is_err()
         {
             return;
         }
-        let wait = Duration::from_secs_f64(backoff.as_secs_f64() * (0.5 + jitter.unit()));
-        tokio::time::sleep(wait).await;
-        backoff = (backoff * 2).min(Duration::from_secs(15));
+    }
+}
+
+/// Follows the stream through the shared subscription and forwards its updates.
+async fn stream(client: Client, tx: mpsc::Sender<Input>) {
+    let (sub_tx, mut sub_rx) = mpsc::channel(256);
+    tokio::spawn(subscription::follow(client, Feed::default(), sub_tx));
+    while let Some(update) = sub_rx.recv().await {
+        if tx
+            .send(Input::Msg(Box::new(Msg::Stream(update))))
+            .await
+            .is_err()
+        {
+            return;
+        }
     }
 }

@@ -50,9 +50,9 @@ pub fn enter() -> std::io::Result<(Term, Guard)> {
 }
 
 /// Draws a frame inside synchronized-update markers, with one flush.
-pub fn draw(term: &mut Term, app: &super::app::App) -> std::io::Result<()> {
+pub fn draw(term: &mut Term, state: &super::state::State) -> std::io::Result<()> {
     ratatui::crossterm::queue!(term.backend_mut(), terminal::BeginSynchronizedUpdate)?;
-    term.draw(|f| super::panes::draw(f, app))?;
+    term.draw(|f| super::panes::draw(f, state))?;
     ratatui::crossterm::queue!(term.backend_mut(), terminal::EndSynchronizedUpdate)?;
     term.backend_mut().flush()
 }

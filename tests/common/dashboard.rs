@@ -6,16 +6,17 @@
 use std::collections::BTreeMap;
 
 use super::{Value, Values, request, t0};
-use cutover::engine::{self, Actor, EngineState, Input, Role};
-use cutover::protocol::Snapshot;
+use cutover::engine::{self, EngineState, Input};
+use cutover::server::convert;
 use cutover::time::Period;
-use cutover::tui::app::{App, Conn};
 use cutover::tui::keymap::Keymap;
+use cutover::tui::state::{Conn, Look, State};
 use cutover::tui::theme::Theme;
+use cutover::wire::{Actor, Role, Snapshot};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-pub fn fixed_app() -> App {
+pub fn fixed_app() -> State {
     let plan = super::profile("vividwalls");
     let mut state = EngineState::new(&plan, t0());
     let mut events = Vec::new();
@@ -76,14 +77,14 @@ pub fn fixed_app() -> App {
     );
     let snapshot = Snapshot {
         seq: 42,
-        now,
+        now: now.0,
         name: plan.profile().rollout.name.clone(),
-        state: engine::view::state_view(&plan, &state.rollout),
-        gates: state.live.gates.clone(),
-        alerts: engine::alerts::firing(&plan, &state.rollout, &state.live),
-        judge: engine::compare::rollups(&plan, &state),
-        data_at: Some(now),
-        events,
+        state: convert::state(&engine::view::state_view(&plan, &state.rollout)),
+        gates: convert::gates(&state.live.gates),
+        alerts: convert::alerts(&engine::alerts::firing(&plan, &state.rollout, &state.live)),
+        judge: convert::rollups(&engine::compare::rollups(&plan, &state)),
+        data_at: Some(now.0),
+        events: events.iter().map(convert::event).collect(),
         switches: plan
             .profile()
             .kill_switches
@@ -91,24 +92,28 @@ pub fn fixed_app() -> App {
             .map(|k| k.id.clone())
             .collect(),
     };
-    let mut app = App::new(
-        Theme::named("mono").unwrap(),
-        Keymap::builtin(),
-        false,
-        false,
-    );
+    let look = Look {
+        theme: Theme::named("mono").unwrap(),
+        keymap: Keymap::builtin(),
+        ascii: false,
+        read_only: false,
+    };
+    let mut app = State::new(look, "http://127.0.0.1:7070");
     app.snap = Some(snapshot);
-    app.conn = Conn::Live;
+    app.link.conn = Conn::Live;
     app.now = now.0;
-    app.last_message = now.0;
-    app.metrics_at = now.0 - 3000;
-    app.you = Some(Actor::new("alice", Role::Operator));
-    app.split_history = (0..40).map(|i| 500 + i * 10).collect();
+    app.link.last_message = now.0;
+    app.history.metrics_at = now.0 - 3000;
+    app.link.you = Some(Actor {
+        name: "alice".into(),
+        role: Role::Operator,
+    });
+    app.history.split = (0..40).map(|i| 500 + i * 10).collect();
     app
 }
 
 /// The screen as text, trailing spaces trimmed.
-pub fn render(app: &App, width: u16, height: u16) -> String {
+pub fn render(app: &State, width: u16, height: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(width, height)).unwrap();
     term.draw(|f| cutover::tui::panes::draw(f, app)).unwrap();
     let buffer = term.backend().buffer();

@@ -11,7 +11,7 @@ pub mod server;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use cutover::engine::{Action, ActionRequest, Actor, Role};
+use cutover::engine::{ActionRequest, Actor, Role};
 use cutover::metrics::{MetricWindow, Observation, Variant};
 use cutover::plan::{self, Plan};
 use cutover::time::Timestamp;
@@ -54,14 +54,23 @@ pub fn actor(spec: &str) -> Actor {
 
 /// An action request from its text form.
 pub fn request(text: &str, who: &str, at: Timestamp) -> ActionRequest {
+    let reason = format!("test: {text}");
+    let action = cutover::wire::Action::parse(text)
+        .and_then(|a| cutover::server::convert::action(&a, &reason))
+        .unwrap_or_else(|e| panic!("{text}: {e}"));
     ActionRequest {
-        action: Action::parse(text).unwrap_or_else(|e| panic!("{text}: {e}")),
+        action,
         actor: actor(who),
-        reason: format!("test: {text}"),
+        reason,
         idempotency_key: None,
         expected_revision: None,
         at,
     }
+}
+
+/// An engine event as people read it (the wire's rendering).
+pub fn line(event: &cutover::engine::Event) -> String {
+    cutover::server::convert::event(event).to_string()
 }
 
 /// A metric value: one number for single-valued metrics, or `[legacy, enhanced]`.

@@ -9,18 +9,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::block;
-use crate::engine::live::AlertSource;
-use crate::plan::Tier;
-use crate::tui::app::App;
+use crate::tui::state::State;
+use crate::wire::{AlertSource, Tier};
 
 /// Draws the alerts.
-pub fn render(f: &mut Frame, area: Rect, app: &App) {
-    let b = block(app, " Alerts ");
-    let Some(snap) = &app.snap else {
+pub fn render(f: &mut Frame, area: Rect, ui: &State) {
+    let b = block(ui, " Alerts ");
+    let Some(snap) = &ui.snap else {
         f.render_widget(b, area);
         return;
     };
-    let t = &app.theme;
+    let t = &ui.look.theme;
     let count = |tier| snap.alerts.iter().filter(|a| a.tier == tier).count();
     let mut lines = vec![Line::from(vec![
         Span::styled(format!("CRIT {}", count(Tier::Critical)), t.strong(t.crit)),
@@ -55,7 +54,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         } else {
             "plan"
         };
-        let since = chrono::DateTime::from_timestamp_millis(a.since.0)
+        let since = chrono::DateTime::from_timestamp_millis(a.since)
             .map(|d| d.format("%m-%d %H:%M").to_string())
             .unwrap_or_default();
         let mut detail = format!("  since {since} · {source}");

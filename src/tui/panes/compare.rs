@@ -8,11 +8,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
 
 use super::block;
-use crate::judge::{Judgement, MetricVerdict, Verdict};
-use crate::tui::app::{App, View};
+use crate::tui::state::{State, View};
+use crate::wire::{Judgement, MetricVerdict, Verdict};
 
-fn sparkline(app: &App, values: &[f64], width: usize) -> String {
-    let ticks: &[char] = if app.ascii {
+fn sparkline(ui: &State, values: &[f64], width: usize) -> String {
+    let ticks: &[char] = if ui.look.ascii {
         &['_', '.', '-', '=', '#']
     } else {
         &['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█']
@@ -49,16 +49,16 @@ fn number(v: Option<f64>) -> String {
 }
 
 /// Draws the comparison.
-pub fn render(f: &mut Frame, area: Rect, app: &App) {
-    let Some(snap) = &app.snap else {
-        f.render_widget(block(app, " Legacy vs enhanced "), area);
+pub fn render(f: &mut Frame, area: Rect, ui: &State) {
+    let Some(snap) = &ui.snap else {
+        f.render_widget(block(ui, " Legacy vs enhanced "), area);
         return;
     };
-    let t = &app.theme;
-    let selected_dept = (app.view == View::Comparison)
+    let t = &ui.look.theme;
+    let selected_dept = (ui.screen.view == View::Comparison)
         .then(|| {
-            app.rows()
-                .get(app.selected)
+            ui.rows()
+                .get(ui.screen.selected)
                 .and_then(|id| id.split('/').next().map(str::to_owned))
         })
         .flatten();
@@ -99,7 +99,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             ];
             if spark_w > 0 {
                 cells.push(Cell::from(Span::styled(
-                    sparkline(app, &m.enhanced_history, spark_w),
+                    sparkline(ui, &m.enhanced_history, spark_w),
                     t.strong(t.enhanced),
                 )));
             }
@@ -120,7 +120,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         "metric", "legacy", "enhanced", "delta", "verdict", "history",
     ])
     .style(t.muted());
-    let b = block(app, &title).title_bottom(Line::from(vec![
+    let b = block(ui, &title).title_bottom(Line::from(vec![
         Span::raw(" verdict "),
         verdict,
         Span::raw(" "),

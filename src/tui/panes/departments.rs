@@ -9,13 +9,13 @@ use ratatui::widgets::{Cell, Row, Table};
 
 use super::block;
 use super::split::bar_with_target;
-use crate::engine::view::Standing;
-use crate::plan::Weight;
-use crate::tui::app::App;
+use crate::tui::state::State;
+use crate::wire::format::percent;
+use crate::wire::{Risk, Standing};
 
-fn standing(app: &App, id: &str, department: &str, s: Standing) -> Span<'static> {
-    let t = &app.theme;
-    let alerting = app.snap.as_ref().is_some_and(|snap| {
+fn standing(ui: &State, id: &str, department: &str, s: Standing) -> Span<'static> {
+    let t = &ui.look.theme;
+    let alerting = ui.snap.as_ref().is_some_and(|snap| {
         snap.alerts
             .iter()
             .any(|a| a.scope == id || a.scope == department)
@@ -30,25 +30,34 @@ fn standing(app: &App, id: &str, department: &str, s: Standing) -> Span<'static>
     }
 }
 
+fn risk(r: Risk) -> &'static str {
+    match r {
+        Risk::Low => "low",
+        Risk::Medium => "medium",
+        Risk::High => "high",
+        Risk::Critical => "critical",
+    }
+}
+
 /// Draws the table.
-pub fn render(f: &mut Frame, area: Rect, app: &App) {
-    let title = if app.filter.is_empty() {
+pub fn render(f: &mut Frame, area: Rect, ui: &State) {
+    let title = if ui.screen.filter.is_empty() {
         " Departments × cohorts ".to_owned()
     } else {
-        format!(" Departments × cohorts (filter: {}) ", app.filter)
+        format!(" Departments × cohorts (filter: {}) ", ui.screen.filter)
     };
-    let b = block(app, &title);
-    let Some(snap) = &app.snap else {
+    let b = block(ui, &title);
+    let Some(snap) = &ui.snap else {
         f.render_widget(b, area);
         return;
     };
-    let t = &app.theme;
+    let t = &ui.look.theme;
     // Columns by room: narrow shows cohort, mode, weight and status; medium adds the gauge and
     // the plan's target; wide adds risk and the rollback-time objective.
     let medium = area.width >= 70;
     let wide = area.width >= 110;
     let gauge_w: u16 = if wide { 20 } else { 10 };
-    let rows = app.rows();
+    let rows = ui.rows();
     let body: Vec<Row> = snap
         .state
         .cohorts
@@ -56,38 +65,37 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         .filter(|c| rows.contains(&c.id))
         .enumerate()
         .map(|(i, c)| {
-            let now = Weight::from_bp(u32::from(c.weight_bp)).unwrap_or_default();
-            let target = Weight::from_bp(u32::from(c.target_weight_bp)).unwrap_or_default();
+            let (now, target) = (percent(c.weight_bp), percent(c.target_weight_bp));
             let mut cells = vec![Cell::from(c.id.clone()), Cell::from(c.mode.name())];
             if medium {
                 cells.push(Cell::from(Line::from(bar_with_target(
-                    app,
+                    ui,
                     u64::from(c.weight_bp),
                     u64::from(c.target_weight_bp),
                     gauge_w,
                 ))));
             }
-            cells.push(Cell::from(format!("{now:>5}")));
+            cells.push(Cell::from(now));
             if medium {
-                cells.push(Cell::from(format!("→{target:>5}")));
+                cells.push(Cell::from(format!("→{target}")));
             }
             cells.push(Cell::from(Line::from(standing(
-                app,
+                ui,
                 &c.id,
                 &c.department,
                 c.standing,
             ))));
             if wide {
-                let objective = if c.rollback_objective.0 == 0 {
+                let objective = if c.rollback_objective == "0s" {
                     "immediate".to_owned()
                 } else {
-                    c.rollback_objective.human()
+                    c.rollback_objective.clone()
                 };
-                cells.push(Cell::from(c.risk.name()));
+                cells.push(Cell::from(risk(c.risk)));
                 cells.push(Cell::from(objective));
             }
             let row = Row::new(cells);
-            if i == app.selected {
+            if i == ui.screen.selected {
                 row.style(t.selected())
             } else {
                 row.style(t.text())

@@ -6,13 +6,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::tui::app::App;
 use crate::tui::keymap::UiAction;
+use crate::tui::state::State;
 
 /// Draws the footer.
-pub fn render(f: &mut Frame, area: Rect, app: &App) {
-    let t = &app.theme;
-    if let Some(toast) = app.toasts.back() {
+pub fn render(f: &mut Frame, area: Rect, ui: &State) {
+    let t = &ui.look.theme;
+    if let Some(toast) = ui.toasts.back() {
         let style = if toast.error {
             t.strong(t.crit)
         } else {
@@ -37,7 +37,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     ];
     let mut spans = Vec::new();
     for (action, label) in hints {
-        if let Some(key) = app.keymap.key_for(action) {
+        if let Some(key) = ui.look.keymap.key_for(action) {
             spans.push(Span::styled(format!(" {key} "), t.selected()));
             spans.push(Span::styled(format!(" {label} "), t.muted()));
         }

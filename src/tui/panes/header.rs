@@ -7,12 +7,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::split::truncate;
-use crate::engine::Status;
-use crate::tui::app::{App, Conn, View};
+use crate::tui::state::{Conn, State, View};
+use crate::wire::Status;
+use crate::wire::format;
 
 /// The state as shown, with its style.
-fn status_span(app: &App, status: Status) -> Span<'static> {
-    let t = &app.theme;
+fn status_span(ui: &State, status: Status) -> Span<'static> {
+    let t = &ui.look.theme;
     let style = match status {
         Status::Running | Status::Completed => t.strong(t.ok),
         Status::Paused => t.strong(t.warn),
@@ -21,17 +22,20 @@ fn status_span(app: &App, status: Status) -> Span<'static> {
     Span::styled(format!(" {} ", status.label()), style)
 }
 
-fn connection(app: &App) -> Span<'static> {
-    let t = &app.theme;
-    let human = |ms: i64| crate::time::Period(u64::try_from(ms).unwrap_or(0)).human();
-    match app.conn {
-        Conn::Live if app.metrics_at > 0 => Span::styled(
-            format!(" LIVE · data {} old ", human(app.now - app.metrics_at)),
+fn connection(ui: &State) -> Span<'static> {
+    let t = &ui.look.theme;
+    let human = |ms: i64| format::duration(u64::try_from(ms).unwrap_or(0));
+    match ui.link.conn {
+        Conn::Live if ui.history.metrics_at > 0 => Span::styled(
+            format!(
+                " LIVE · data {} old ",
+                human(ui.now - ui.history.metrics_at)
+            ),
             t.strong(t.ok),
         ),
         Conn::Live => Span::styled(" LIVE ".to_owned(), t.strong(t.ok)),
         Conn::Stale => Span::styled(
-            format!(" STALE {} ", human(app.now - app.last_message)),
+            format!(" STALE {} ", human(ui.now - ui.link.last_message)),
             t.strong(t.warn),
         ),
         Conn::Reconnecting => Span::styled(" RECONNECTING ".to_owned(), t.strong(t.crit)),
@@ -40,24 +44,24 @@ fn connection(app: &App) -> Span<'static> {
 }
 
 /// Draws the header: name, state, connection, who, clock; then phase and step, and the tabs.
-pub fn render(f: &mut Frame, area: Rect, app: &App) {
-    let t = &app.theme;
-    let clock = chrono::DateTime::from_timestamp_millis(app.now)
+pub fn render(f: &mut Frame, area: Rect, ui: &State) {
+    let t = &ui.look.theme;
+    let clock = chrono::DateTime::from_timestamp_millis(ui.now)
         .map(|d| d.format("%H:%M").to_string())
         .unwrap_or_default();
-    let mut right = vec![connection(app)];
-    if let Some(you) = &app.you {
+    let mut right = vec![connection(ui)];
+    if let Some(you) = &ui.link.you {
         right.push(Span::styled(
-            format!(" {} ({})", you.name, you.role.name()),
+            format!(" {} ({})", you.name, format::role(you.role)),
             t.muted(),
         ));
     }
-    if app.read_only {
+    if ui.look.read_only {
         right.push(Span::styled(" READ-ONLY".to_owned(), t.strong(t.warn)));
     }
     right.push(Span::styled(format!(" {clock} "), t.muted()));
-    let (name, status) = match &app.snap {
-        Some(s) => (s.name.clone(), Some(status_span(app, s.state.status))),
+    let (name, status) = match &ui.snap {
+        Some(s) => (s.name.clone(), Some(status_span(ui, s.state.status))),
         None => ("cutover · waiting for the control plane".to_owned(), None),
     };
     let used: usize = right
@@ -73,7 +77,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     line1.extend(status);
     line1.extend(right);
     let mut line2 = Vec::new();
-    if let Some(s) = &app.snap {
+    if let Some(s) = &ui.snap {
         let st = &s.state;
         line2.push(Span::styled(
             format!(
@@ -92,7 +96,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         };
         line2.push(Span::styled(
             format!(" {label} "),
-            if v == app.view {
+            if v == ui.screen.view {
                 t.selected()
             } else {
                 t.muted()

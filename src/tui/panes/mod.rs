@@ -1,4 +1,4 @@
-//! Drawing: one module per pane, each a function `(frame, area, &App)` that only reads state.
+//! Drawing: one module per pane, each a function `(frame, area, &State)` that only reads state.
 //! [`draw`] lays them out for the current view and size and puts dialogs and toasts on top.
 //!
 //! ```text
@@ -23,12 +23,12 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::symbols::border;
 use ratatui::widgets::{Block, Borders};
 
-use super::app::{App, View};
+use super::state::{State, View};
 
-/// A bordered block titled `title` in the app's style (ASCII borders with `--ascii`).
+/// A bordered block titled `title` in the ui's style (ASCII borders with `--ascii`).
 #[must_use]
-pub fn block<'a>(app: &App, title: &'a str) -> Block<'a> {
-    let set = if app.ascii {
+pub fn block<'a>(ui: &State, title: &'a str) -> Block<'a> {
+    let set = if ui.look.ascii {
         border::Set {
             top_left: "+",
             top_right: "+",
@@ -45,13 +45,13 @@ pub fn block<'a>(app: &App, title: &'a str) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_set(set)
-        .border_style(app.theme.muted())
+        .border_style(ui.look.theme.muted())
         .title(title)
-        .title_style(app.theme.strong(app.theme.accent))
+        .title_style(ui.look.theme.strong(ui.look.theme.accent))
 }
 
 /// Draws the whole screen.
-pub fn draw(f: &mut Frame, app: &App) {
+pub fn draw(f: &mut Frame, ui: &State) {
     let area = f.area();
     let [head, body, foot] = Layout::vertical([
         Constraint::Length(2),
@@ -59,31 +59,22 @@ pub fn draw(f: &mut Frame, app: &App) {
         Constraint::Length(1),
     ])
     .areas(area);
-    header::render(f, head, app);
-    footer::render(f, foot, app);
-    match app.view {
-        View::Overview => overview(f, body, app),
-        View::Departments => departments::render(f, body, app),
-        View::Comparison => compare::render(f, body, app),
-        View::Alerts => alerts::render(f, body, app),
-        View::Timeline => timeline::render(f, body, app),
+    header::render(f, head, ui);
+    footer::render(f, foot, ui);
+    match ui.screen.view {
+        View::Overview => overview(f, body, ui),
+        View::Departments => departments::render(f, body, ui),
+        View::Comparison => compare::render(f, body, ui),
+        View::Alerts => alerts::render(f, body, ui),
+        View::Timeline => timeline::render(f, body, ui),
     }
-    modal::render(f, area, app);
+    modal::render(f, area, ui);
 }
 
-fn overview(f: &mut Frame, area: Rect, app: &App) {
+fn overview(f: &mut Frame, area: Rect, ui: &State) {
     let tall = area.height >= 40;
     // On tall screens the split shows every department and the history under them.
-    let departments = app.snap.as_ref().map_or(0, |s| {
-        let mut d: Vec<&str> = s
-            .state
-            .cohorts
-            .iter()
-            .map(|c| c.department.as_str())
-            .collect();
-        d.dedup();
-        d.len()
-    });
+    let departments = ui.snap.as_ref().map_or(0, |s| s.state.departments().len());
     let split_h = if tall {
         u16::try_from(departments)
             .unwrap_or(6)
@@ -103,7 +94,7 @@ fn overview(f: &mut Frame, area: Rect, app: &App) {
         Constraint::Length(bottom_h),
     ])
     .areas(area);
-    split::render(f, split_area, app);
+    split::render(f, split_area, ui);
     let alerts_w = if area.width >= 160 {
         area.width / 3
     } else {
@@ -111,10 +102,10 @@ fn overview(f: &mut Frame, area: Rect, app: &App) {
     };
     let [table, alert_area] =
         Layout::horizontal([Constraint::Min(20), Constraint::Length(alerts_w)]).areas(middle);
-    departments::render(f, table, app);
-    alerts::render(f, alert_area, app);
+    departments::render(f, table, ui);
+    alerts::render(f, alert_area, ui);
     let [cmp, tl] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
-    compare::render(f, cmp, app);
-    timeline::render(f, tl, app);
+    compare::render(f, cmp, ui);
+    timeline::render(f, tl, ui);
 }

@@ -1,5 +1,6 @@
-//! Dialogs over the panes: confirmations (the kill switch asks for a typed word), pickers,
-//! input lines (command line, note, filter, weight) and the key help.
+//! The open dialog over the panes: a confirmation (with the word to type for the kill switch,
+//! and a warning when the rollout moved on since it opened), a picker, an input line, or the
+//! key help.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -7,7 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::block;
-use crate::tui::app::{App, Modal};
+use crate::tui::dialog::{Confirm, Dialog, Input, Picker};
+use crate::tui::state::State;
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
@@ -27,92 +29,108 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     c
 }
 
+fn confirm<'a>(ui: &State, c: &'a Confirm) -> (String, Vec<Line<'a>>) {
+    let t = &ui.look.theme;
+    let mut out: Vec<Line> = c
+        .lines
+        .iter()
+        .map(|l| Line::from(Span::styled(l.clone(), t.text())))
+        .collect();
+    if let (Some(decided), Some(now)) = (c.request.expected_revision, ui.revision())
+        && decided != now
+    {
+        out.push(Line::from(Span::styled(
+            format!(
+                "The rollout moved on to revision {now} since this opened (you are deciding on {decided}): the server will refuse it. Esc and look again."
+            ),
+            t.strong(t.warn),
+        )));
+    }
+    out.push(Line::raw(""));
+    match &c.typed {
+        Some(typed) => out.push(Line::from(vec![
+            Span::styled(format!("type {}: ", typed.word), t.strong(t.crit)),
+            Span::styled(format!("{}_", typed.input), t.strong(t.fg)),
+        ])),
+        None => out.push(Line::from(Span::styled(
+            "Enter or y confirms · Esc cancels",
+            t.muted(),
+        ))),
+    }
+    (format!(" {} ", c.title), out)
+}
+
+fn picker<'a>(ui: &State, area: Rect, p: &'a Picker) -> (String, Vec<Line<'a>>) {
+    let t = &ui.look.theme;
+    // Keep the highlighted choice in view when the list is taller than the screen.
+    let room = usize::from(area.height.saturating_sub(4)).max(1);
+    let start = p.selected.saturating_sub(room - 1);
+    let out = p
+        .items
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(room)
+        .map(|(i, item)| {
+            let style = if i == p.selected {
+                t.selected()
+            } else {
+                t.text()
+            };
+            Line::from(Span::styled(format!(" {} ", item.label), style))
+        })
+        .collect();
+    let title = format!(" {} ({}/{}) ", p.title, p.selected + 1, p.items.len());
+    (title, out)
+}
+
+fn input<'a>(ui: &State, i: &'a Input) -> (String, Vec<Line<'a>>) {
+    let t = &ui.look.theme;
+    let lines = vec![
+        Line::from(Span::styled(format!("{}_", i.text), t.strong(t.fg))),
+        Line::from(Span::styled(
+            "Enter runs · Esc cancels · e.g. rollback sales, kill, theme light",
+            t.muted(),
+        )),
+    ];
+    (format!(" {} ", i.prompt), lines)
+}
+
+fn help(ui: &State) -> (String, Vec<Line<'static>>) {
+    let t = &ui.look.theme;
+    let mut out: Vec<Line> = ui
+        .look
+        .keymap
+        .bindings()
+        .map(|(k, a)| {
+            Line::from(vec![
+                Span::styled(format!("{k:>6} "), t.strong(t.accent)),
+                Span::styled(format!("{a:?}"), t.text()),
+            ])
+        })
+        .collect();
+    out.push(Line::from(Span::styled(
+        "Esc closes · keys from assets/keymap.toml, yours from $XDG_CONFIG_HOME/cutover/keymap.toml",
+        t.muted(),
+    )));
+    (" Keys ".into(), out)
+}
+
 /// Draws the open dialog, if any.
-pub fn render(f: &mut Frame, area: Rect, app: &App) {
-    let Some(modal) = &app.modal else { return };
-    let t = &app.theme;
-    let (title, lines): (String, Vec<Line>) = match modal {
-        Modal::Confirm {
-            title,
-            lines,
-            typed,
-            ..
-        } => {
-            let mut out: Vec<Line> = lines
-                .iter()
-                .map(|l| Line::from(Span::styled(l.clone(), t.text())))
-                .collect();
-            out.push(Line::raw(""));
-            match typed {
-                Some((word, input)) => out.push(Line::from(vec![
-                    Span::styled(format!("type {word}: "), t.strong(t.crit)),
-                    Span::styled(format!("{input}_"), t.strong(t.fg)),
-                ])),
-                None => out.push(Line::from(Span::styled(
-                    "Enter or y confirms · Esc cancels",
-                    t.muted(),
-                ))),
-            }
-            (format!(" {title} "), out)
-        }
-        Modal::Picker {
-            title,
-            items,
-            selected,
-            ..
-        } => {
-            // Keep the highlighted choice in view when the list is taller than the screen.
-            let room = usize::from(area.height.saturating_sub(4)).max(1);
-            let start = selected.saturating_sub(room - 1);
-            let out = items
-                .iter()
-                .enumerate()
-                .skip(start)
-                .take(room)
-                .map(|(i, item)| {
-                    Line::from(Span::styled(
-                        format!(" {item} "),
-                        if i == *selected {
-                            t.selected()
-                        } else {
-                            t.text()
-                        },
-                    ))
-                })
-                .collect();
-            (format!(" {title} ({}/{}) ", selected + 1, items.len()), out)
-        }
-        Modal::Input { prompt, text, .. } => (
-            format!(" {prompt} "),
-            vec![
-                Line::from(Span::styled(format!("{text}_"), t.strong(t.fg))),
-                Line::from(Span::styled(
-                    "Enter runs · Esc cancels · e.g. rollback sales, kill, theme light",
-                    t.muted(),
-                )),
-            ],
-        ),
-        Modal::Help => {
-            let mut out: Vec<Line> = app
-                .keymap
-                .bindings()
-                .map(|(k, a)| {
-                    Line::from(vec![
-                        Span::styled(format!("{k:>6} "), t.strong(t.accent)),
-                        Span::styled(format!("{a:?}"), t.text()),
-                    ])
-                })
-                .collect();
-            out.push(Line::from(Span::styled("Esc closes · keys from assets/keymap.toml, yours from $XDG_CONFIG_HOME/cutover/keymap.toml", t.muted())));
-            (" Keys ".into(), out)
-        }
+pub fn render(f: &mut Frame, area: Rect, ui: &State) {
+    let Some(dialog) = &ui.dialog else { return };
+    let (title, lines) = match dialog {
+        Dialog::Confirm(c) => confirm(ui, c),
+        Dialog::Picker(p) => picker(ui, area, p),
+        Dialog::Input(i) => input(ui, i),
+        Dialog::Help(_) => help(ui),
     };
     let height = u16::try_from(lines.len()).unwrap_or(20).saturating_add(2);
     let rect = centered(area, 76, height);
     f.render_widget(Clear, rect);
     f.render_widget(
         Paragraph::new(lines)
-            .block(block(app, &title))
+            .block(block(ui, &title))
             .wrap(Wrap { trim: false }),
         rect,
     );

@@ -7,15 +7,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline};
 
 use super::block;
-use crate::tui::app::App;
+use crate::tui::state::State;
 
 /// A bar of `width` cells, `bp` of 10,000 on enhanced.
 #[must_use]
-pub fn bar(app: &App, bp: u64, width: u16) -> Vec<Span<'static>> {
-    let t = &app.theme;
+pub fn bar(ui: &State, bp: u64, width: u16) -> Vec<Span<'static>> {
+    let t = &ui.look.theme;
     let width = u64::from(width);
     let on = (bp * width).div_ceil(10_000).min(width);
-    let (full, empty) = if app.ascii {
+    let (full, empty) = if ui.look.ascii {
         ("#", "-")
     } else {
         ("█", "░")
@@ -31,8 +31,8 @@ pub fn bar(app: &App, bp: u64, width: u16) -> Vec<Span<'static>> {
 /// A bar of `width` cells filled to `bp`, with the plan's `target` marked by a tick (`|`
 /// with `--ascii`, `┃` otherwise) when it differs.
 #[must_use]
-pub fn bar_with_target(app: &App, bp: u64, target: u64, width: u16) -> Vec<Span<'static>> {
-    let mut spans = bar(app, bp, width);
+pub fn bar_with_target(ui: &State, bp: u64, target: u64, width: u16) -> Vec<Span<'static>> {
+    let mut spans = bar(ui, bp, width);
     if target == bp {
         return spans;
     }
@@ -41,8 +41,8 @@ pub fn bar_with_target(app: &App, bp: u64, target: u64, width: u16) -> Vec<Span<
     let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
     let chars: Vec<char> = text.chars().collect();
     let on = usize::try_from((bp * cells).div_ceil(10_000).min(cells)).unwrap_or(0);
-    let t = &app.theme;
-    let tick = if app.ascii { "|" } else { "┃" };
+    let t = &ui.look.theme;
+    let tick = if ui.look.ascii { "|" } else { "┃" };
     let piece = |from: usize, to: usize| {
         chars[from.min(chars.len())..to.min(chars.len())]
             .iter()
@@ -76,42 +76,37 @@ fn pct(bp: u64) -> String {
 }
 
 /// Draws the split.
-pub fn render(f: &mut Frame, area: Rect, app: &App) {
-    let b = block(app, " Traffic: legacy → enhanced ");
+pub fn render(f: &mut Frame, area: Rect, ui: &State) {
+    let b = block(ui, " Traffic: legacy → enhanced ");
     let inner = b.inner(area);
     f.render_widget(b, area);
-    let Some(snap) = &app.snap else { return };
-    let t = &app.theme;
-    let overall = app.enhanced_share(None).unwrap_or(0);
+    let Some(snap) = &ui.snap else { return };
+    let t = &ui.look.theme;
+    let overall = ui.enhanced_share(None).unwrap_or(0);
     let label_w = 14u16;
     // The label, the bar, then " 100.0% enh" (11 columns).
     let bar_w = inner.width.saturating_sub(label_w + 11).max(4);
     let mut lines = vec![Line::from(
         [
             vec![Span::styled(format!("{:<14}", "overall"), t.strong(t.fg))],
-            bar(app, overall, bar_w),
+            bar(ui, overall, bar_w),
             vec![Span::styled(format!(" {} enh", pct(overall)), t.text())],
         ]
         .concat(),
     )];
-    let mut depts: Vec<&str> = Vec::new();
-    for c in &snap.state.cohorts {
-        if !depts.contains(&c.department.as_str()) {
-            depts.push(&c.department);
-        }
-    }
+    let depts = snap.state.departments();
     let room = usize::from(inner.height.saturating_sub(1));
-    let history_rows = if inner.height >= 6 && !app.ascii && !app.split_history.is_empty() {
+    let history_rows = if inner.height >= 6 && !ui.look.ascii && !ui.history.split.is_empty() {
         3
     } else {
         0
     };
     for d in depts.iter().take(room.saturating_sub(history_rows)) {
-        let bp = app.enhanced_share(Some(d)).unwrap_or(0);
+        let bp = ui.enhanced_share(Some(d)).unwrap_or(0);
         lines.push(Line::from(
             [
                 vec![Span::styled(format!("{:<14}", truncate(d, 13)), t.text())],
-                bar(app, bp, bar_w),
+                bar(ui, bp, bar_w),
                 vec![Span::styled(format!(" {}", pct(bp)), t.text())],
             ]
             .concat(),
@@ -124,8 +119,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     .areas(inner);
     f.render_widget(Paragraph::new(lines), text);
     if history_rows > 0 {
-        let data: Vec<u64> = app
-            .split_history
+        let data: Vec<u64> = ui
+            .history
+            .split
             .iter()
             .rev()
             .take(usize::from(spark.width))

@@ -6,17 +6,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::block;
-use crate::engine::EventKind;
-use crate::tui::app::App;
+use crate::tui::state::State;
+use crate::wire::EventKind;
 
 /// Draws the timeline.
-pub fn render(f: &mut Frame, area: Rect, app: &App) {
-    let b = block(app, " Timeline ");
-    let Some(snap) = &app.snap else {
+pub fn render(f: &mut Frame, area: Rect, ui: &State) {
+    let b = block(ui, " Timeline ");
+    let Some(snap) = &ui.snap else {
         f.render_widget(b, area);
         return;
     };
-    let t = &app.theme;
+    let t = &ui.look.theme;
     let room = usize::from(area.height.saturating_sub(2));
     let lines: Vec<Line> = snap
         .events
@@ -24,7 +24,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         .rev()
         .take(room)
         .map(|e| {
-            let time = chrono::DateTime::from_timestamp_millis(e.at.0)
+            let time = chrono::DateTime::from_timestamp_millis(e.at)
                 .map(|d| d.format("%m-%d %H:%M").to_string())
                 .unwrap_or_default();
             let style = match &e.kind {

@@ -1,0 +1,225 @@
+//! What the dashboard holds, grouped by concern: how it looks (theme, keymap, `--ascii`,
+//! `--read-only`), the connection, the last picture the server sent, which screen and row the
+//! operator is on, the open dialog, status messages, and the split's history. Only `update`
+//! changes it; panes only read it. Nothing here decides rollout logic: the server is the truth.
+
+use std::collections::VecDeque;
+
+use super::dialog::Dialog;
+use super::keymap::Keymap;
+use super::theme::Theme;
+use crate::wire::{Actor, Snapshot};
+
+/// The connection to the control plane, as shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conn {
+    /// Not connected yet.
+    Connecting,
+    /// Messages arrive.
+    Live,
+    /// Connected but nothing arrived for a while.
+    Stale,
+    /// Lost; trying again.
+    Reconnecting,
+}
+
+/// Which screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Every pane (the war-room view).
+    Overview,
+    /// Departments × cohorts.
+    Departments,
+    /// Legacy versus enhanced.
+    Comparison,
+    /// Alerts.
+    Alerts,
+    /// Timeline.
+    Timeline,
+}
+
+impl View {
+    /// The views in `Tab` order.
+    pub const ALL: [View; 5] = [
+        View::Overview,
+        View::Departments,
+        View::Comparison,
+        View::Alerts,
+        View::Timeline,
+    ];
+
+    /// Its tab label.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            View::Overview => "1 Overview",
+            View::Departments => "2 Departments",
+            View::Comparison => "3 Compare",
+            View::Alerts => "4 Alerts",
+            View::Timeline => "5 Timeline",
+        }
+    }
+}
+
+/// How the dashboard looks and what it allows, fixed at start but for the theme.
+#[derive(Debug, Clone)]
+pub struct Look {
+    /// Colours.
+    pub theme: Theme,
+    /// Key bindings.
+    pub keymap: Keymap,
+    /// No box drawing or block characters.
+    pub ascii: bool,
+    /// Action keys are refused.
+    pub read_only: bool,
+}
+
+/// The connection and who we are on it.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// Its state.
+    pub conn: Conn,
+    /// When the last message arrived (dashboard clock, ms).
+    pub last_message: i64,
+    /// Who we are, from `hello`.
+    pub you: Option<Actor>,
+    /// The control plane's URL.
+    pub url: String,
+}
+
+/// Where the operator is.
+#[derive(Debug, Clone)]
+pub struct Screen {
+    /// Which view.
+    pub view: View,
+    /// Selected row in the cohort table.
+    pub selected: usize,
+    /// Row filter.
+    pub filter: String,
+}
+
+/// A message shown for a few seconds in the footer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Toast {
+    /// The text.
+    pub text: String,
+    /// Whether it reports a failure.
+    pub error: bool,
+    /// Until when (dashboard clock, ms).
+    pub until: i64,
+}
+
+/// What the dashboard remembers beyond the last snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    /// Overall enhanced share after each metrics window (basis points), oldest first.
+    pub split: VecDeque<u64>,
+    /// When the last metrics window arrived (dashboard clock, ms; 0 before the first).
+    pub metrics_at: i64,
+}
+
+/// Everything the dashboard shows.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// How it looks.
+    pub look: Look,
+    /// The connection.
+    pub link: Connection,
+    /// The last known picture (kept when the connection drops).
+    pub snap: Option<Snapshot>,
+    /// Where the operator is.
+    pub screen: Screen,
+    /// The open dialog.
+    pub dialog: Option<Dialog>,
+    /// Recent status messages, newest last.
+    pub toasts: VecDeque<Toast>,
+    /// Split history and data age.
+    pub history: History,
+    /// The dashboard clock (ms), advanced by ticks.
+    pub now: i64,
+}
+
+/// How long a toast stays.
+pub const TOAST_MS: i64 = 6000;
+/// Points of split history kept.
+pub const HISTORY: usize = 600;
+/// Silence after which a live connection is shown stale (pings come every 15 s).
+pub const STALE_AFTER_MS: i64 = 20_000;
+/// Recent events kept for the timeline.
+pub const EVENTS_KEPT: usize = 500;
+
+impl State {
+    /// A dashboard with nothing received yet.
+    #[must_use]
+    pub fn new(look: Look, url: &str) -> State {
+        State {
+            look,
+            link: Connection {
+                conn: Conn::Connecting,
+                last_message: 0,
+                you: None,
+                url: url.to_owned(),
+            },
+            snap: None,
+            screen: Screen {
+                view: View::Overview,
+                selected: 0,
+                filter: String::new(),
+            },
+            dialog: None,
+            toasts: VecDeque::new(),
+            history: History::default(),
+            now: 0,
+        }
+    }
+
+    /// Shows a status message.
+    pub fn toast(&mut self, text: impl Into<String>, error: bool) {
+        self.toasts.push_back(Toast {
+            text: text.into(),
+            error,
+            until: self.now + TOAST_MS,
+        });
+        while self.toasts.len() > 4 {
+            self.toasts.pop_front();
+        }
+    }
+
+    /// The share on enhanced in basis points, over a department or everything.
+    #[must_use]
+    pub fn enhanced_share(&self, department: Option<&str>) -> Option<u64> {
+        self.snap.as_ref()?.state.enhanced_share(department)
+    }
+
+    /// The revision on screen.
+    #[must_use]
+    pub fn revision(&self) -> Option<u64> {
+        self.snap.as_ref().map(|s| s.state.revision)
+    }
+
+    /// Cohort ids in table order, filtered.
+    #[must_use]
+    pub fn rows(&self) -> Vec<String> {
+        let Some(snap) = &self.snap else {
+            return Vec::new();
+        };
+        snap.state
+            .cohorts
+            .iter()
+            .map(|c| c.id.clone())
+            .filter(|id| self.screen.filter.is_empty() || id.contains(&self.screen.filter))
+            .collect()
+    }
+
+    /// Department ids in plan order.
+    #[must_use]
+    pub fn departments(&self) -> Vec<String> {
+        self.snap.as_ref().map_or_else(Vec::new, |s| {
+            s.state
+                .departments()
+                .into_iter()
+                .map(str::to_owned)
+                .collect()
+        })
+    }
+}

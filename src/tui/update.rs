@@ -1,0 +1,375 @@
+//! The dashboard's pure update: `update(&mut State, Msg) -> Step`. Keys go through the keymap
+//! (or to the open dialog), stream updates fold into the last snapshot, action answers become
+//! status messages, ticks age the data. What must happen outside — send an action, quit — comes
+//! back as an [`Effect`] for the loop; nothing here does IO or reads a clock.
+
+use ratatui::crossterm::event::KeyEvent;
+
+use super::actions;
+use super::dialog::{Dialog, Input, Outcome, Purpose};
+use super::keymap::UiAction;
+use super::state::{Conn, EVENTS_KEPT, HISTORY, STALE_AFTER_MS, State, View};
+use super::theme::Theme;
+use crate::client::subscription::{Link, Update};
+use crate::wire::{ActionReply, ActionRequest, ErrorBody, Event, ServerMessage};
+
+/// Everything the dashboard reacts to.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// A key press.
+    Key(KeyEvent),
+    /// The terminal was resized.
+    Resize,
+    /// Something from the stream subscription.
+    Stream(Update<ServerMessage>),
+    /// An action came back.
+    ActionDone {
+        /// The action, as people write it.
+        what: String,
+        /// The server's answer.
+        result: Result<ActionReply, ActionError>,
+    },
+    /// The clock (ms).
+    Tick(i64),
+}
+
+/// Why an action did not go through.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActionError {
+    /// The server said no.
+    Refused(ErrorBody),
+    /// No answer.
+    Failed(String),
+}
+
+/// What the loop must do after an update.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Send an action to the server.
+    Send(ActionRequest),
+    /// Leave.
+    Quit,
+}
+
+/// The result of one update.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Step {
+    /// Whether anything visible changed.
+    pub redraw: bool,
+    /// What the loop must do.
+    pub effect: Option<Effect>,
+}
+
+impl Step {
+    fn redraw() -> Step {
+        Step {
+            redraw: true,
+            effect: None,
+        }
+    }
+
+    fn effect(effect: Option<Effect>) -> Step {
+        Step {
+            redraw: true,
+            effect,
+        }
+    }
+}
+
+/// Applies one message.
+pub fn update(state: &mut State, msg: Msg) -> Step {
+    match msg {
+        Msg::Key(key) => Step::effect(on_key(state, key)),
+        Msg::Resize => Step::redraw(),
+        Msg::Stream(update) => Step {
+            redraw: on_stream(state, update),
+            effect: None,
+        },
+        Msg::ActionDone { what, result } => {
+            on_answer(state, &what, result);
+            Step::redraw()
+        }
+        Msg::Tick(now) => Step {
+            redraw: on_tick(state, now),
+            effect: None,
+        },
+    }
+}
+
+fn on_key(state: &mut State, key: KeyEvent) -> Option<Effect> {
+    if let Some(dialog) = state.dialog.take() {
+        return on_dialog_key(state, dialog, key);
+    }
+    let action = state.look.keymap.action(&key)?;
+    on_action(state, action)
+}
+
+/// Handles a dashboard action (a bound key, or the same from a test).
+pub fn on_action(state: &mut State, action: UiAction) -> Option<Effect> {
+    use UiAction as A;
+    let revision = state.revision();
+    let s = &mut state.screen;
+    match action {
+        A::Quit => return Some(Effect::Quit),
+        A::NextView => {
+            let i = View::ALL.iter().position(|v| *v == s.view).unwrap_or(0);
+            s.view = View::ALL[(i + 1) % View::ALL.len()];
+        }
+        A::ViewOverview => s.view = View::Overview,
+        A::ViewDepartments => s.view = View::Departments,
+        A::ViewComparison => s.view = View::Comparison,
+        A::ViewAlerts => s.view = View::Alerts,
+        A::ViewTimeline => s.view = View::Timeline,
+        A::Down => {
+            let last = state.rows().len().saturating_sub(1);
+            state.screen.selected = (state.screen.selected + 1).min(last);
+        }
+        A::Up => s.selected = s.selected.saturating_sub(1),
+        A::Help => state.dialog = Some(Dialog::Help(super::dialog::Help)),
+        A::NextTheme => state.look.theme = state.look.theme.next(),
+        A::Filter => {
+            let filter = s.filter.clone();
+            state.dialog = Some(Dialog::Input(Input::new(
+                "filter",
+                &filter,
+                Purpose::Filter,
+                revision,
+            )));
+        }
+        A::Command => {
+            state.dialog = Some(Dialog::Input(Input::new(
+                ":",
+                "",
+                Purpose::Command,
+                revision,
+            )));
+        }
+        write => {
+            if may_send(state) {
+                return actions::on_write(state, write);
+            }
+        }
+    }
+    None
+}
+
+/// Whether actions may be sent now; says why not.
+pub(super) fn may_send(state: &mut State) -> bool {
+    if state.look.read_only {
+        state.toast(
+            "read-only mode: actions are disabled (started with --read-only)",
+            true,
+        );
+        return false;
+    }
+    if state.link.conn != Conn::Live {
+        state.toast(
+            "not connected: the action was not sent (nothing is queued); wait for LIVE",
+            true,
+        );
+        return false;
+    }
+    true
+}
+
+fn on_dialog_key(state: &mut State, mut dialog: Dialog, key: KeyEvent) -> Option<Effect> {
+    let effect = match &mut dialog {
+        Dialog::Help(help) => match help.on_key(key) {
+            Outcome::Stay | Outcome::Say(_) | Outcome::Submit(()) => None,
+            Outcome::Close => return None,
+        },
+        Dialog::Confirm(confirm) => match confirm.on_key(key) {
+            Outcome::Submit(request) => return Some(Effect::Send(request)),
+            Outcome::Close => return None,
+            Outcome::Say(text) => {
+                state.toast(text, true);
+                None
+            }
+            Outcome::Stay => None,
+        },
+        Dialog::Picker(picker) => match picker.on_key(key) {
+            Outcome::Submit(choice) => {
+                let picker = picker.clone();
+                return actions::picked(state, &picker, choice);
+            }
+            Outcome::Close => return None,
+            Outcome::Stay | Outcome::Say(_) => None,
+        },
+        Dialog::Input(input) => match input.on_key(key) {
+            Outcome::Submit(text) => {
+                let input = input.clone();
+                return submit(state, &input, &text);
+            }
+            Outcome::Close => return None,
+            Outcome::Stay | Outcome::Say(_) => None,
+        },
+    };
+    state.dialog = Some(dialog);
+    effect
+}
+
+fn submit(state: &mut State, input: &Input, text: &str) -> Option<Effect> {
+    match input.purpose {
+        Purpose::Filter => {
+            text.clone_into(&mut state.screen.filter);
+            state.screen.selected = 0;
+            None
+        }
+        Purpose::Note if text.is_empty() => None,
+        Purpose::Note => actions::note(state, text, input.revision),
+        Purpose::Weight => {
+            let how = state
+                .look
+                .keymap
+                .key_for(UiAction::SetWeight)
+                .unwrap_or("weight prompt")
+                .to_owned();
+            actions::typed(state, &format!("set-weight {text}"), &how, input.revision)
+        }
+        Purpose::Command => command(state, text, input.revision),
+    }
+}
+
+/// Runs a `:` command: `theme NAME`, `quit`, `help`, or any action in its text form.
+pub fn command(state: &mut State, text: &str, revision: Option<u64>) -> Option<Effect> {
+    let (verb, rest) = text
+        .split_once(' ')
+        .map_or((text, ""), |(v, r)| (v, r.trim()));
+    match verb {
+        "" => None,
+        "q" | "quit" => Some(Effect::Quit),
+        "help" => {
+            state.dialog = Some(Dialog::Help(super::dialog::Help));
+            None
+        }
+        "theme" => {
+            match Theme::named(rest) {
+                Ok(t) => state.look.theme = t,
+                Err(e) => state.toast(e, true),
+            }
+            None
+        }
+        _ => actions::typed(state, text, "command line", revision),
+    }
+}
+
+/// Folds a stream update in; returns whether anything visible changed.
+fn on_stream(state: &mut State, update: Update<ServerMessage>) -> bool {
+    match update {
+        Update::Link(Link::Live) => set_conn(state, Conn::Live),
+        Update::Link(Link::Connecting) => set_conn(state, Conn::Connecting),
+        Update::Link(Link::Reconnecting { .. }) => set_conn(state, Conn::Reconnecting),
+        Update::Refused(body) => {
+            state.toast(format!("server: {}", body.message), true);
+            true
+        }
+        Update::Message(msg) => {
+            state.link.last_message = state.now;
+            let was = state.link.conn;
+            state.link.conn = Conn::Live;
+            on_message(state, msg) || was != Conn::Live
+        }
+    }
+}
+
+fn set_conn(state: &mut State, conn: Conn) -> bool {
+    let changed = state.link.conn != conn;
+    state.link.conn = conn;
+    changed
+}
+
+fn on_message(state: &mut State, msg: ServerMessage) -> bool {
+    match msg {
+        ServerMessage::Hello { you, .. } => state.link.you = you,
+        ServerMessage::Snapshot(s) => state.snap = Some(*s),
+        ServerMessage::Event {
+            event, state: s, ..
+        } => {
+            if let Some(snap) = &mut state.snap {
+                snap.state = s;
+                keep(&mut snap.events, event);
+            }
+        }
+        ServerMessage::Alert { event, alerts, .. } => {
+            if let Some(snap) = &mut state.snap {
+                snap.alerts = alerts;
+                keep(&mut snap.events, event);
+            }
+        }
+        ServerMessage::Metrics {
+            at, judge, gates, ..
+        } => {
+            state.history.metrics_at = state.now;
+            if let Some(snap) = &mut state.snap {
+                snap.judge = judge;
+                snap.gates = gates;
+                snap.data_at = Some(at);
+            }
+            if let Some(share) = state.enhanced_share(None) {
+                state.history.split.push_back(share);
+                if state.history.split.len() > HISTORY {
+                    state.history.split.pop_front();
+                }
+            }
+        }
+        ServerMessage::Ping { now, .. } => {
+            if let Some(snap) = &mut state.snap {
+                snap.now = now;
+            }
+            return false;
+        }
+        ServerMessage::Error { message, .. } => state.toast(format!("server: {message}"), true),
+    }
+    true
+}
+
+fn keep(events: &mut Vec<Event>, event: Event) {
+    events.push(event);
+    if events.len() > EVENTS_KEPT {
+        events.drain(..events.len() - EVENTS_KEPT);
+    }
+}
+
+fn on_answer(state: &mut State, what: &str, result: Result<ActionReply, ActionError>) {
+    match result {
+        Ok(r) if r.duplicate => state.toast(
+            format!("{what}: already done (revision {})", r.revision),
+            false,
+        ),
+        Ok(r) => state.toast(format!("{what}: done, revision {}", r.revision), false),
+        Err(ActionError::Refused(body)) if body.error == "stale_revision" => {
+            let now = body.current_revision.map_or_else(
+                || "a newer revision".to_owned(),
+                |r| format!("revision {r}"),
+            );
+            state.toast(
+                format!(
+                    "{what} refused: the rollout moved on to {now} while you were deciding: look again"
+                ),
+                true,
+            );
+        }
+        Err(ActionError::Refused(body)) => {
+            state.toast(format!("{what} refused: {}", body.message), true);
+        }
+        Err(ActionError::Failed(e)) => state.toast(format!("{what} failed: {e}"), true),
+    }
+}
+
+/// The clock moved; returns whether anything visible changed (staleness, toasts expiring).
+fn on_tick(state: &mut State, now: i64) -> bool {
+    let minute_before = state.now / 60_000;
+    state.now = now;
+    let mut changed = minute_before != now / 60_000;
+    let expired = state.toasts.iter().filter(|t| t.until <= now).count();
+    if expired > 0 {
+        state.toasts.retain(|t| t.until > now);
+        changed = true;
+    }
+    if state.link.conn == Conn::Live && now - state.link.last_message > STALE_AFTER_MS {
+        state.link.conn = Conn::Stale;
+        changed = true;
+    }
+    // While stale, the age shown changes every second.
+    changed || matches!(state.link.conn, Conn::Stale | Conn::Reconnecting)
+}

@@ -1,0 +1,69 @@
+//! What migrating apps read: the config document (`GET /v1/config`, `/v1/config/stream`) from
+//! which a unit's variant can be computed locally, and the answer of `GET /v1/assign`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::state::{FlagValue, Mode, Status};
+
+/// Which system serves a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Variant {
+    /// The system being replaced.
+    Legacy,
+    /// The system replacing it.
+    Enhanced,
+}
+
+/// One cohort in the config document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CohortConfig {
+    /// `department/cohort`.
+    pub id: String,
+    /// Effective mode.
+    pub mode: Mode,
+    /// Effective weight, 0–10,000: a unit is on enhanced when its bucket is below it.
+    pub weight_bp: u16,
+    /// Effective flags for this cohort.
+    pub flags: BTreeMap<String, FlagValue>,
+}
+
+/// What apps need to evaluate assignments locally.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfigDoc {
+    /// Rollout id.
+    pub rollout: String,
+    /// Revision the document reflects; the `ETag` is derived from it.
+    pub revision: u64,
+    /// Salt of the bucket hash (see `src/assign.rs` for the hash).
+    pub salt: String,
+    /// Buckets per cohort (10,000).
+    pub buckets: u64,
+    /// Overall status; `killed` means every cohort is at weight 0.
+    pub status: Status,
+    /// Every cohort.
+    pub cohorts: Vec<CohortConfig>,
+}
+
+/// The answer of `GET /v1/assign`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssignReply {
+    /// `department/cohort`.
+    pub cohort: String,
+    /// The unit asked about.
+    pub unit: String,
+    /// Which variant serves it.
+    pub variant: Variant,
+    /// The cohort's mode (`shadow` means legacy answers and enhanced sees a mirror).
+    pub mode: Mode,
+    /// The unit's bucket, 0–9,999.
+    pub bucket: u16,
+    /// The cohort's weight, 0–10,000.
+    pub weight_bp: u16,
+    /// Effective flags for the cohort.
+    pub flags: BTreeMap<String, FlagValue>,
+    /// The config revision this answer reflects.
+    pub revision: u64,
+}

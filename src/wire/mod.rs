@@ -1,0 +1,34 @@
+//! Wire protocol v1 (documented in `docs/protocol.md`): every message that crosses the network
+//! between the control plane and its clients — the stream's frames, the HTTP action envelope and
+//! its answers, the views clients read (state, gates, alerts, judge, events) and the config
+//! document apps follow. These are the wire's own types: nothing here imports the rest of the
+//! crate, and the server converts its domain types into them in one place
+//! (`server::convert`), so a renamed engine field cannot silently change the protocol. Every
+//! message has a frozen JSON file under `golden/`, tested both ways. Unknown fields are ignored
+//! on read.
+
+pub mod action;
+pub mod config;
+pub mod event;
+pub mod format;
+pub mod report;
+pub mod state;
+pub mod stream;
+
+pub use action::{Action, ActionReply, ActionRequest, ErrorBody};
+pub use config::{AssignReply, CohortConfig, ConfigDoc, Variant};
+pub use event::{Command, Event, EventKind, EventsPage, Record, Refusal, Transition};
+pub use report::{
+    Alert, AlertSource, Gate, GateKind, GateStatus, Judgement, MetricComparison, MetricVerdict,
+    Rollups, Tier, Verdict,
+};
+pub use state::{Actor, CohortView, FlagValue, Mode, Risk, Role, Standing, StateView, Status};
+pub use stream::{ClientMessage, ServerMessage, Snapshot};
+
+/// The protocol version this build speaks.
+pub const PROTOCOL: u32 = 1;
+/// Protocol versions this build accepts.
+pub const SUPPORTED: &[u32] = &[1];
+
+/// Milliseconds since the Unix epoch, as every time on the wire is written.
+pub type Millis = i64;
