@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use common::external;
 use common::server::{TestServer, eventually};
+use cutover::sources::alertmanager::Alertmanager;
 use cutover::sources::{Source, prometheus::Prometheus};
 use serde_json::json;
 
@@ -193,4 +194,61 @@ async fn an_alert_posted_to_alertmanager_shows_in_the_alert_tiers() {
         snapshot().await.alerts[0].acked
     })
     .await;
+}
+
+/// Sources read and parse with no server around them: Prometheus answers an instant query and
+/// reports the series it has no data for; Alertmanager returns what was posted to it; an
+/// unreachable one is an error, not a panic.
+#[tokio::test(flavor = "multi_thread")]
+async fn sources_read_without_a_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let prometheus = external::prometheus(dir.path(), &[]).await;
+    let plan = std::sync::Arc::new(common::profile("tests/fixtures/prometheus.toml"));
+    let p = Prometheus::new(&prometheus.base, plan.clone());
+    assert_eq!(p.query("vector(0.25)").await.unwrap(), Some(0.25));
+    assert_eq!(p.query("nothing_here").await.unwrap(), None);
+    let doc = cutover::wire::ConfigDoc {
+        rollout: "prometheus-fed".into(),
+        revision: 0,
+        salt: "s".into(),
+        buckets: 10_000,
+        status: cutover::wire::Status::Running,
+        cohorts: vec![cutover::wire::CohortConfig {
+            id: "shop/staff".into(),
+            mode: cutover::wire::Mode::Canary,
+            weight_bp: 5000,
+            flags: std::collections::BTreeMap::new(),
+        }],
+    };
+    let reading = p.read(&doc).await;
+    assert!(reading.observations.is_empty());
+    assert_eq!(
+        reading.errors, 4,
+        "two metrics × two variants for the one exposed cohort, none scraped"
+    );
+
+    let am = external::alertmanager(dir.path()).await;
+    let reader = Alertmanager::new(&am.base);
+    let alert = json!([{"labels": {"alertname": "QueueBacklog", "severity": "warning"}}]);
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{}/api/v2/alerts", am.base))
+        .json(&alert)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    eventually(
+        "the posted alert read back",
+        Duration::from_secs(30),
+        || async {
+            reader
+                .fetch()
+                .await
+                .is_ok_and(|a| a.iter().any(|a| a.name == "QueueBacklog"))
+        },
+    )
+    .await;
+    let gone = Alertmanager::new(&format!("http://127.0.0.1:{}", external::free_port()));
+    assert!(gone.fetch().await.is_err());
 }

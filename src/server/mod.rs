@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod collect;
 pub mod convert;
 pub mod core;
 pub mod exposition;
@@ -28,16 +29,16 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use self::auth::Auth;
-use self::core::{Core, CoreHandles, CoreMsg};
+use self::core::{Core, CoreHandles};
 use self::hub::Hub;
 use self::ingest::Ingest;
 use self::stats::Stats;
 use crate::clock::Clock;
 use crate::engine::{EngineState, Event, EventKind};
 use crate::journal::Journal;
-use crate::metrics::MetricWindow;
 use crate::plan::Plan;
-use crate::sources::{self, Source};
+use crate::sources::Source;
+use crate::sources::alertmanager::Alertmanager;
 
 /// Largest request body outside `/v1/samples`.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -187,15 +188,15 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
         ingest: Arc::new(Ingest::default()),
         cancel: cancel.clone(),
     });
-    tasks.spawn(collect(
+    tasks.spawn(collect::metrics(
         app.clone(),
         opts.source.clone(),
         opts.eval_interval,
     ));
-    if let Some(url) = opts.alertmanager.clone() {
-        tasks.spawn(sources::alertmanager::poll(
-            url,
+    if let Some(url) = &opts.alertmanager {
+        tasks.spawn(collect::alerts(
             app.clone(),
+            Alertmanager::new(url),
             opts.eval_interval,
         ));
     }
@@ -251,30 +252,4 @@ pub fn router(app: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(api::wrong_method)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(app)
-}
-
-/// Each evaluation interval: the source's window plus pushed samples, to the core.
-async fn collect(app: Arc<AppState>, mut source: Source, interval: Duration) {
-    let mut ticker = tokio::time::interval(interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    ticker.tick().await;
-    loop {
-        tokio::select! {
-            () = app.cancel.cancelled() => return,
-            _ = ticker.tick() => {}
-        }
-        let at = app.clock.now();
-        let config = app.core.config.borrow().clone();
-        let mut observations = source.read(&app, &config.doc, at).await;
-        observations.extend(app.ingest.drain(&app.plan));
-        if app
-            .core
-            .tx
-            .send(CoreMsg::Metrics(MetricWindow { at, observations }))
-            .await
-            .is_err()
-        {
-            return;
-        }
-    }
 }

@@ -1,19 +1,16 @@
-//! Alertmanager: `GET /api/v2/alerts` (active, not silenced, not inhibited) each interval.
-//! Firing alerts enter the engine by their `severity` label — `critical`, `warning`, anything
-//! else `info` — appear in the alert tiers and count in gates such as `alerts.critical == 0`.
-//! When Alertmanager cannot be reached the last known set is kept and the error counted.
+//! Alertmanager: `GET /api/v2/alerts` (active, not silenced, not inhibited). Firing alerts
+//! enter the engine by their `severity` label — `critical`, `warning`, anything else `info` —
+//! appear in the alert tiers and count in gates such as `alerts.critical == 0`. The server
+//! polls it each interval (`server::collect`); when it cannot be reached the last known set is
+//! kept and the error counted.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
 
 use crate::engine::ExternalAlert;
 use crate::plan::Tier;
-use crate::server::AppState;
-use crate::server::core::CoreMsg;
-use crate::server::stats::Stats;
 use crate::time::Timestamp;
 
 #[derive(Debug, Deserialize)]
@@ -68,47 +65,46 @@ pub fn parse(body: &str) -> Result<Vec<ExternalAlert>, String> {
         .collect())
 }
 
-/// Polls until cancelled.
-pub async fn poll(base: String, app: Arc<AppState>, interval: Duration) {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(3))
-        .build()
-        .expect("http client");
-    let url = format!(
-        "{}/api/v2/alerts?active=true&silenced=false&inhibited=false",
-        base.trim_end_matches('/')
-    );
-    let mut ticker = tokio::time::interval(interval);
-    loop {
-        tokio::select! {
-            () = app.cancel.cancelled() => return,
-            _ = ticker.tick() => {}
+/// An Alertmanager to read firing alerts from.
+#[derive(Debug, Clone)]
+pub struct Alertmanager {
+    url: String,
+    client: reqwest::Client,
+}
+
+impl Alertmanager {
+    /// A reader for the Alertmanager at `base` (e.g. `http://127.0.0.1:9093`).
+    #[must_use]
+    pub fn new(base: &str) -> Alertmanager {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(3))
+            .build()
+            .expect("http client");
+        let url = format!(
+            "{}/api/v2/alerts?active=true&silenced=false&inhibited=false",
+            base.trim_end_matches('/')
+        );
+        Alertmanager { url, client }
+    }
+
+    /// The URL polled.
+    #[must_use]
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The alerts firing now.
+    pub async fn fetch(&self) -> Result<Vec<ExternalAlert>, String> {
+        let r = self
+            .client
+            .get(&self.url)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !r.status().is_success() {
+            return Err(format!("status {}", r.status()));
         }
-        let result = async {
-            let r = client.get(&url).send().await.map_err(|e| e.to_string())?;
-            if !r.status().is_success() {
-                return Err(format!("status {}", r.status()));
-            }
-            parse(&r.text().await.map_err(|e| e.to_string())?)
-        }
-        .await;
-        match result {
-            Ok(alerts) => {
-                if app
-                    .core
-                    .tx
-                    .send(CoreMsg::ExternalAlerts(alerts))
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-            }
-            Err(e) => {
-                Stats::bump(&app.stats.source_errors);
-                tracing::warn!(%url, error = %e, "alertmanager poll failed");
-            }
-        }
+        parse(&r.text().await.map_err(|e| e.to_string())?)
     }
 }
 

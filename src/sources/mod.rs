@@ -1,16 +1,27 @@
 //! Where metric windows come from: the built-in fleet simulator, Prometheus (PromQL over its
-//! HTTP API), or nothing but pushed samples (`POST /v1/samples`, always accepted). Alertmanager
-//! is polled separately for firing alerts. A source that fails yields *no data* for that
-//! window — gates go inconclusive — never an error that stops the control plane.
+//! HTTP API), or nothing but pushed samples (`POST /v1/samples`, always accepted); and
+//! Alertmanager's firing alerts. Sources read and parse only: each takes what it needs (a URL,
+//! the plan, the config document) and returns what it observed, so it can be tested with no
+//! server. The loops that call them each interval live with the server (`server::collect`). A
+//! source that fails yields *no data* for that window — gates go inconclusive — never an error
+//! that stops the control plane.
 
 pub mod alertmanager;
 pub mod prometheus;
 
 use crate::metrics::Observation;
-use crate::server::AppState;
 use crate::sim::{Fleet, Scenario};
 use crate::time::Timestamp;
 use crate::wire::ConfigDoc;
+
+/// What one read of a source gave.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reading {
+    /// The values read.
+    pub observations: Vec<Observation>,
+    /// Series that should have had a value and did not (failed or empty queries).
+    pub errors: u64,
+}
 
 /// A metric source.
 #[derive(Debug, Clone)]
@@ -49,16 +60,14 @@ impl Source {
     }
 
     /// Reads one window's observations.
-    pub async fn read(
-        &mut self,
-        app: &AppState,
-        config: &ConfigDoc,
-        at: Timestamp,
-    ) -> Vec<Observation> {
+    pub async fn read(&mut self, config: &ConfigDoc, at: Timestamp) -> Reading {
         match self {
-            Source::Push => Vec::new(),
-            Source::Sim(fleet) => fleet.window(config, at),
-            Source::Prometheus(p) => p.read(app, config).await,
+            Source::Push => Reading::default(),
+            Source::Sim(fleet) => Reading {
+                observations: fleet.window(config, at),
+                errors: 0,
+            },
+            Source::Prometheus(p) => p.read(config).await,
         }
     }
 }

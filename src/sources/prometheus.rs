@@ -9,10 +9,9 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use serde::Deserialize;
 
+use super::Reading;
 use crate::metrics::{Observation, Variant};
 use crate::plan::Plan;
-use crate::server::AppState;
-use crate::server::stats::Stats;
 use crate::wire::ConfigDoc;
 
 /// Time allowed for one query.
@@ -117,8 +116,9 @@ impl Prometheus {
             .filter(|v| v.is_finite()))
     }
 
-    /// Reads every templated metric for the exposed cohorts.
-    pub async fn read(&self, app: &AppState, config: &ConfigDoc) -> Vec<Observation> {
+    /// Reads every templated metric for the exposed cohorts; a query without an answer is
+    /// counted in `errors`.
+    pub async fn read(&self, config: &ConfigDoc) -> Reading {
         let results: Vec<_> = futures_util::stream::iter(self.queries(config))
             .map(|(metric, cohort, variant, q)| async move {
                 (metric, cohort, variant, self.query(&q).await, q)
@@ -126,10 +126,10 @@ impl Prometheus {
             .buffer_unordered(CONCURRENCY)
             .collect()
             .await;
-        let mut out = Vec::with_capacity(results.len());
+        let mut out = Reading::default();
         for (metric, cohort, variant, result, q) in results {
             match result {
-                Ok(Some(value)) => out.push(Observation {
+                Ok(Some(value)) => out.observations.push(Observation {
                     metric,
                     cohort,
                     variant,
@@ -137,11 +137,11 @@ impl Prometheus {
                     count: 1,
                 }),
                 Ok(None) => {
-                    Stats::bump(&app.stats.source_errors);
+                    out.errors += 1;
                     tracing::debug!(query = %q, "no data");
                 }
                 Err(e) => {
-                    Stats::bump(&app.stats.source_errors);
+                    out.errors += 1;
                     tracing::warn!(query = %q, error = %e, "prometheus query failed");
                 }
             }
