@@ -38,11 +38,25 @@ impl ApiError {
         }
     }
 
+    /// The status it is answered with.
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The body it is answered with.
+    #[must_use]
+    pub fn body(&self) -> &ErrorBody {
+        &self.body
+    }
+
     fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
-    fn refusal(r: Refusal) -> ApiError {
+    /// The refusal of an action as the API answers it.
+    #[must_use]
+    pub fn refusal(r: Refusal) -> ApiError {
         let message = r.to_string();
         match r {
             Refusal::Forbidden { .. } => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),

@@ -1,0 +1,381 @@
+//! Protocol v1 frozen: one JSON file per message under `golden/`, tested both ways — what the
+//! server writes (built from a real engine run through `server::convert`, as the server does)
+//! equals the file byte for byte, and the file parses back into the same value. A change to v1
+//! therefore shows up as a failing test and a diff. To change v1 on purpose, run the tests with
+//! `GOLDEN_UPDATE=1`, read the diff, and update docs/protocol.md (`.ci/run` refuses to run
+//! with `GOLDEN_UPDATE` set).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+
+use common::{Value, Values, request, t0};
+use cutover::engine::{self, EngineState, ExternalAlert, Input, Refusal, Role};
+use cutover::journal::Record;
+use cutover::server::api::ApiError;
+use cutover::server::convert;
+use cutover::time::Period;
+use cutover::wire::{
+    self, Action, ActionReply, ActionRequest, AssignReply, ClientMessage, ConfigDoc, ErrorBody,
+    EventsPage, ServerMessage, Snapshot,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+fn check<T: Serialize + DeserializeOwned + PartialEq + Debug>(name: &str, value: &T) {
+    let path = common::root().join("golden").join(format!("{name}.json"));
+    let written = serde_json::to_string_pretty(value).unwrap() + "\n";
+    if std::env::var_os("GOLDEN_UPDATE").is_some_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &written).unwrap();
+        return;
+    }
+    let frozen = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (a new v1 message? run with GOLDEN_UPDATE=1)",
+            path.display()
+        )
+    });
+    assert_eq!(
+        written, frozen,
+        "protocol v1 changed for `{name}`; if on purpose, GOLDEN_UPDATE=1 and update docs/protocol.md"
+    );
+    let parsed: T = serde_json::from_str(&frozen)
+        .unwrap_or_else(|e| panic!("golden/{name}.json does not parse: {e}"));
+    assert_eq!(&parsed, value, "golden/{name}.json parses into something else");
+}
+
+/// A short, deterministic run of the minimal plan: a note, a refused advance, healthy
+/// windows, then an Alertmanager alert.
+struct Run {
+    plan: cutover::plan::Plan,
+    state: EngineState,
+    events: Vec<engine::Event>,
+    now: cutover::time::Timestamp,
+}
+
+fn run() -> Run {
+    let plan = common::profile("minimal");
+    let mut state = EngineState::new(&plan, t0());
+    let mut events = Vec::new();
+    let mut now = t0();
+    let mut feed = |state: &mut EngineState, input: Input| {
+        events.extend(engine::handle(&plan, state, input).events);
+    };
+    feed(
+        &mut state,
+        Input::Action(request("note watching staff", "alice:operator", now)),
+    );
+    feed(
+        &mut state,
+        Input::Action(request("advance", "alice:operator", now)),
+    );
+    let healthy: Values = [
+        ("error_rate", Value::Pair([0.004, 0.0035])),
+        ("latency_p95", Value::Pair([0.8, 0.75])),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    for i in 0..4 {
+        now = now.plus(Period::minutes(1));
+        let w = common::window(&plan, now, &healthy, &BTreeMap::new(), i);
+        feed(&mut state, Input::Metrics(w));
+    }
+    let alert = ExternalAlert {
+        key: "f00d".into(),
+        name: "DiskAlmostFull".into(),
+        tier: cutover::plan::Tier::Critical,
+        since: now,
+        summary: "db-1 disk at 97%".into(),
+    };
+    feed(
+        &mut state,
+        Input::ExternalAlerts {
+            at: now,
+            alerts: vec![alert],
+        },
+    );
+    Run {
+        plan,
+        state,
+        events,
+        now,
+    }
+}
+
+fn snapshot(r: &Run) -> Snapshot {
+    Snapshot {
+        seq: 7,
+        now: r.now.0,
+        name: r.plan.profile().rollout.name.clone(),
+        state: convert::state(&engine::view::state_view(&r.plan, &r.state.rollout)),
+        gates: convert::gates(&r.state.live.gates),
+        alerts: convert::alerts(&engine::alerts::firing(
+            &r.plan,
+            &r.state.rollout,
+            &r.state.live,
+        )),
+        judge: convert::rollups(&engine::compare::rollups(&r.plan, &r.state)),
+        data_at: r.state.live.windows.last().map(|w| w.at.0),
+        events: r.events.iter().map(convert::event).collect(),
+        switches: vec!["old-pricing".into()],
+    }
+}
+
+#[test]
+fn stream_messages() {
+    let r = run();
+    let snap = snapshot(&r);
+    let find = |pred: &dyn Fn(&engine::EventKind) -> bool| {
+        convert::event(r.events.iter().find(|e| pred(&e.kind)).expect("event"))
+    };
+    let alice = engine::Actor::new("alice", Role::Operator);
+    check(
+        "stream/hello",
+        &ServerMessage::Hello {
+            seq: 6,
+            epoch: 1_738_573_200,
+            protocol: wire::PROTOCOL,
+            server: "0.1.0".into(),
+            rollout: "minimal".into(),
+            you: Some(convert::actor(&alice)),
+        },
+    );
+    check(
+        "stream/event-transition",
+        &ServerMessage::Event {
+            seq: 8,
+            event: find(&|k| matches!(k, engine::EventKind::Transition(_))),
+            state: snap.state.clone(),
+        },
+    );
+    check(
+        "stream/event-refused",
+        &ServerMessage::Event {
+            seq: 9,
+            event: find(&|k| matches!(k, engine::EventKind::Refused { .. })),
+            state: snap.state.clone(),
+        },
+    );
+    check(
+        "stream/alert",
+        &ServerMessage::Alert {
+            seq: 10,
+            event: find(&|k| matches!(k, engine::EventKind::AlertFired { .. })),
+            alerts: snap.alerts.clone(),
+        },
+    );
+    check(
+        "stream/metrics",
+        &ServerMessage::Metrics {
+            seq: 11,
+            at: r.now.0,
+            judge: snap.judge.clone(),
+            gates: snap.gates.clone(),
+        },
+    );
+    check(
+        "stream/ping",
+        &ServerMessage::Ping {
+            seq: 11,
+            now: r.now.0,
+        },
+    );
+    check(
+        "stream/error",
+        &ServerMessage::Error {
+            seq: 11,
+            code: "bad_message".into(),
+            message: "could not read that message".into(),
+        },
+    );
+    check("stream/snapshot", &ServerMessage::Snapshot(Box::new(snap)));
+    check(
+        "stream/client-resume",
+        &ClientMessage::Resume {
+            seq: 11,
+            epoch: 1_738_573_200,
+        },
+    );
+    check("stream/client-ping", &ClientMessage::Ping);
+}
+
+#[test]
+fn reads_and_documents() {
+    let r = run();
+    let state = convert::state(&engine::view::state_view(&r.plan, &r.state.rollout));
+    check("state", &state);
+    let gates = {
+        // The next step's gates, for a sign-off among them.
+        let mut later = r.state.rollout.clone();
+        later.step = 1;
+        engine::gates::exit_gates(&r.plan, &later, &r.state.live, r.now)
+    };
+    check("gates", &convert::gates(&gates));
+    let config = cutover::server::core::build_config(&r.plan, &r.state);
+    check::<ConfigDoc>("config", &config.doc);
+    let c = &config.doc.cohorts[0];
+    check(
+        "assign",
+        &AssignReply {
+            cohort: c.id.clone(),
+            unit: "user-42".into(),
+            variant: wire::Variant::Legacy,
+            mode: c.mode,
+            bucket: 6120,
+            weight_bp: c.weight_bp,
+            flags: c.flags.clone(),
+            revision: config.doc.revision,
+        },
+    );
+    let records: Vec<Record> = r
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            engine::EventKind::Transition(t) => Some(Record {
+                seq: t.revision,
+                transition: t.clone(),
+            }),
+            _ => None,
+        })
+        .collect();
+    check(
+        "events-page",
+        &EventsPage {
+            events: records.iter().map(convert::record).collect(),
+            next: records.last().map_or(0, |r| r.seq),
+        },
+    );
+    check(
+        "action-reply",
+        &ActionReply {
+            revision: 1,
+            duplicate: false,
+            state,
+        },
+    );
+}
+
+#[test]
+fn every_action_body() {
+    let with = |action: Action, expected: Option<u64>| ActionRequest {
+        action,
+        reason: "why, in the operator's words".into(),
+        idempotency_key: Some("7f1c2a9e".into()),
+        expected_revision: expected,
+    };
+    let target = |t: &str| t.to_owned();
+    for (name, body) in [
+        ("advance", with(Action::Advance, Some(41))),
+        ("pause", with(Action::Pause, Some(41))),
+        ("resume", with(Action::Resume { target: None }, Some(41))),
+        (
+            "resume-target",
+            with(
+                Action::Resume {
+                    target: Some(target("sales")),
+                },
+                Some(41),
+            ),
+        ),
+        (
+            "rollback",
+            with(
+                Action::Rollback {
+                    target: target("sales"),
+                },
+                Some(41),
+            ),
+        ),
+        ("kill", with(Action::Kill { target: None }, None)),
+        (
+            "kill-switch",
+            with(
+                Action::Kill {
+                    target: Some(target("old-pricing")),
+                },
+                None,
+            ),
+        ),
+        (
+            "approve",
+            with(
+                Action::Approve {
+                    target: target("release-owner"),
+                },
+                Some(41),
+            ),
+        ),
+        (
+            "set-weight",
+            with(
+                Action::SetWeight {
+                    target: target("shop/staff"),
+                    value: 25.0,
+                },
+                Some(41),
+            ),
+        ),
+        (
+            "ack",
+            with(
+                Action::Ack {
+                    target: target("errors@shop/staff"),
+                },
+                Some(41),
+            ),
+        ),
+        (
+            "note",
+            with(
+                Action::Note {
+                    text: target("watching revenue"),
+                },
+                None,
+            ),
+        ),
+    ] {
+        check(&format!("actions/{name}"), &body);
+    }
+}
+
+#[test]
+fn every_error_body() {
+    let r = run();
+    let gates = r.state.live.gates.clone();
+    let refusals = [
+        (
+            "forbidden",
+            Refusal::Forbidden {
+                role: Role::Viewer,
+                needs: Role::Operator,
+            },
+        ),
+        (
+            "stale-revision",
+            Refusal::StaleRevision {
+                expected: 41,
+                current: 42,
+            },
+        ),
+        ("gates-failing", Refusal::GatesFailing { gates }),
+        (
+            "not-allowed",
+            Refusal::NotAllowed {
+                message: "`sales` is already rolled back".into(),
+            },
+        ),
+    ];
+    for (name, refusal) in refusals {
+        let e = ApiError::refusal(refusal);
+        check::<ErrorBody>(&format!("errors/{name}"), e.body());
+    }
+    let plain = ApiError::new(
+        axum::http::StatusCode::BAD_REQUEST,
+        "bad_request",
+        "malformed JSON body: expected value at line 1 column 1",
+    );
+    check::<ErrorBody>("errors/bad-request", plain.body());
+}
