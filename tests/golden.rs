@@ -43,7 +43,10 @@ fn check<T: Serialize + DeserializeOwned + PartialEq + Debug>(name: &str, value:
     );
     let parsed: T = serde_json::from_str(&frozen)
         .unwrap_or_else(|e| panic!("golden/{name}.json does not parse: {e}"));
-    assert_eq!(&parsed, value, "golden/{name}.json parses into something else");
+    assert_eq!(
+        &parsed, value,
+        "golden/{name}.json parses into something else"
+    );
 }
 
 /// A short, deterministic run of the minimal plan: a note, a refused advance, healthy

@@ -284,3 +284,80 @@ fn a_lost_connection_is_shown_refuses_actions_and_recovers() {
         "the journal kept the pause: {screen}"
     );
 }
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn cli(url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(args)
+        .args(["--connect", url])
+        .output()
+        .unwrap()
+}
+
+/// The dashboard's actions are journaled with a fresh idempotency key and a reason naming the
+/// key; an advance decided on a screen the CLI has since moved on from is refused as stale,
+/// and the operator is told so.
+#[test]
+fn a_stale_decision_from_the_dashboard_is_refused_and_said_so() {
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    let _server = Serve::start(port, dir.path());
+    let t = Tmux::start(
+        "stale",
+        100,
+        30,
+        &format!(
+            "{} --connect {url}; sleep 600",
+            env!("CARGO_BIN_EXE_cutover")
+        ),
+    );
+    t.wait_for("the dashboard, live", |s| {
+        s.contains("LIVE") && s.contains("shop/staff")
+    });
+    t.keys(&["p"]);
+    t.wait_for("PAUSED", |s| s.contains("pause: done, revision 1"));
+    t.keys(&["p"]);
+    t.wait_for("running again", |s| s.contains("resume: done, revision 2"));
+    let out = cli(&url, &["events", "--json"]);
+    let records: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2, "{records:?}");
+    let keys: Vec<&str> = records
+        .iter()
+        .map(|r| r["event"]["detail"]["idempotency_key"].as_str().unwrap())
+        .collect();
+    assert_ne!(keys[0], keys[1], "a fresh key per keystroke: {keys:?}");
+    assert_eq!(
+        records[0]["event"]["detail"]["reason"],
+        "dashboard: pause (p)"
+    );
+    assert_eq!(
+        records[1]["event"]["detail"]["reason"],
+        "dashboard: resume (p)"
+    );
+
+    t.keys(&["a"]);
+    t.wait_for("the advance confirmation", |s| s.contains("Advance?"));
+    let out = cli(&url, &["note", "moved", "on", "--reason", "from the CLI"]);
+    assert!(out.status.success(), "{out:?}");
+    t.wait_for("the dialog to say the rollout moved on", |s| {
+        s.contains("moved on to revision 3")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("the stale refusal", |s| {
+        s.contains("advance refused: the rollout moved on to revision 3 while you were deciding")
+    });
+    let out = cli(&url, &["status", "--json"]);
+    let state: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(state["revision"], 3, "nothing was applied: {state}");
+}

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::block;
-use crate::tui::dialog::{Confirm, Dialog, Input, Picker};
+use crate::tui::dialog::{Confirm, Dialog, Input, Picker, Purpose};
 use crate::tui::state::State;
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -29,6 +29,20 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     c
 }
 
+/// A warning when the rollout moved on since the dialog opened on revision `decided`.
+fn moved_on(ui: &State, decided: Option<u64>) -> Option<Line<'static>> {
+    let (decided, now) = (decided?, ui.revision()?);
+    let t = &ui.look.theme;
+    (decided != now).then(|| {
+        Line::from(Span::styled(
+            format!(
+                "The rollout moved on to revision {now} since this opened (you are deciding on {decided}): the server will refuse it. Esc and look again."
+            ),
+            t.strong(t.warn),
+        ))
+    })
+}
+
 fn confirm<'a>(ui: &State, c: &'a Confirm) -> (String, Vec<Line<'a>>) {
     let t = &ui.look.theme;
     let mut out: Vec<Line> = c
@@ -36,16 +50,7 @@ fn confirm<'a>(ui: &State, c: &'a Confirm) -> (String, Vec<Line<'a>>) {
         .iter()
         .map(|l| Line::from(Span::styled(l.clone(), t.text())))
         .collect();
-    if let (Some(decided), Some(now)) = (c.request.expected_revision, ui.revision())
-        && decided != now
-    {
-        out.push(Line::from(Span::styled(
-            format!(
-                "The rollout moved on to revision {now} since this opened (you are deciding on {decided}): the server will refuse it. Esc and look again."
-            ),
-            t.strong(t.warn),
-        )));
-    }
+    out.extend(moved_on(ui, c.request.expected_revision));
     out.push(Line::raw(""));
     match &c.typed {
         Some(typed) => out.push(Line::from(vec![
@@ -65,34 +70,40 @@ fn picker<'a>(ui: &State, area: Rect, p: &'a Picker) -> (String, Vec<Line<'a>>) 
     // Keep the highlighted choice in view when the list is taller than the screen.
     let room = usize::from(area.height.saturating_sub(4)).max(1);
     let start = p.selected.saturating_sub(room - 1);
-    let out = p
-        .items
-        .iter()
-        .enumerate()
-        .skip(start)
-        .take(room)
-        .map(|(i, item)| {
-            let style = if i == p.selected {
-                t.selected()
-            } else {
-                t.text()
-            };
-            Line::from(Span::styled(format!(" {} ", item.label), style))
-        })
-        .collect();
+    let mut out: Vec<Line> = moved_on(ui, p.revision).into_iter().collect();
+    let room = room.saturating_sub(out.len()).max(1);
+    out.extend(
+        p.items
+            .iter()
+            .enumerate()
+            .skip(start)
+            .take(room)
+            .map(|(i, item)| {
+                let style = if i == p.selected {
+                    t.selected()
+                } else {
+                    t.text()
+                };
+                Line::from(Span::styled(format!(" {} ", item.label), style))
+            }),
+    );
     let title = format!(" {} ({}/{}) ", p.title, p.selected + 1, p.items.len());
     (title, out)
 }
 
 fn input<'a>(ui: &State, i: &'a Input) -> (String, Vec<Line<'a>>) {
     let t = &ui.look.theme;
-    let lines = vec![
+    let decided = (i.purpose != Purpose::Filter)
+        .then_some(i.revision)
+        .flatten();
+    let mut lines: Vec<Line> = moved_on(ui, decided).into_iter().collect();
+    lines.extend([
         Line::from(Span::styled(format!("{}_", i.text), t.strong(t.fg))),
         Line::from(Span::styled(
             "Enter runs · Esc cancels · e.g. rollback sales, kill, theme light",
             t.muted(),
         )),
-    ];
+    ]);
     (format!(" {} ", i.prompt), lines)
 }
 
