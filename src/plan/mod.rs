@@ -9,6 +9,7 @@ pub mod load;
 pub mod model;
 pub mod outline;
 pub mod path;
+pub mod rules;
 pub mod validate;
 pub mod weight;
 
