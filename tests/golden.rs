@@ -23,13 +23,15 @@ use cutover::wire::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-fn check<T: Serialize + DeserializeOwned + PartialEq + Debug>(name: &str, value: &T) {
+/// Compares what is written with the frozen file (or, with `GOLDEN_UPDATE=1`, freezes it);
+/// returns the frozen text.
+fn freeze(name: &str, value: &impl Serialize) -> String {
     let path = common::root().join("golden").join(format!("{name}.json"));
     let written = serde_json::to_string_pretty(value).unwrap() + "\n";
     if std::env::var_os("GOLDEN_UPDATE").is_some_and(|v| v == "1") {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, &written).unwrap();
-        return;
+        return written;
     }
     let frozen = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
@@ -41,6 +43,12 @@ fn check<T: Serialize + DeserializeOwned + PartialEq + Debug>(name: &str, value:
         written, frozen,
         "protocol v1 changed for `{name}`; if on purpose, GOLDEN_UPDATE=1 and update docs/protocol.md"
     );
+    frozen
+}
+
+/// Both ways: written equals the file, and the file parses into the value.
+fn check<T: Serialize + DeserializeOwned + PartialEq + Debug>(name: &str, value: &T) {
+    let frozen = freeze(name, value);
     let parsed: T = serde_json::from_str(&frozen)
         .unwrap_or_else(|e| panic!("golden/{name}.json does not parse: {e}"));
     assert_eq!(
@@ -249,6 +257,41 @@ fn reads_and_documents() {
         &EventsPage {
             events: records.iter().map(convert::record).collect(),
             next: records.last().map_or(0, |r| r.seq),
+        },
+    );
+    check(
+        "health",
+        &wire::Health {
+            status: "ok".into(),
+            rollout: "minimal".into(),
+            revision: 1,
+        },
+    );
+    let sample = |variant, value| wire::Sample {
+        metric: "error_rate".into(),
+        cohort: "shop/staff".into(),
+        variant,
+        value,
+        count: Some(1500),
+    };
+    let samples = vec![
+        sample(Some(wire::Variant::Legacy), 0.004),
+        sample(Some(wire::Variant::Enhanced), 0.012),
+    ];
+    let frozen = freeze("samples", &samples);
+    let parsed: Vec<wire::Sample<'_>> = serde_json::from_str(&frozen).unwrap();
+    assert_eq!(
+        parsed, samples,
+        "golden/samples.json parses into something else"
+    );
+    check(
+        "samples-reply",
+        &wire::SamplesReply {
+            accepted: 1,
+            rejected: vec![wire::Rejected {
+                index: 1,
+                reason: "unknown metric `eror_rate`".into(),
+            }],
         },
     );
     check(

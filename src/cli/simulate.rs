@@ -24,7 +24,7 @@ use crate::plan::{Plan, Profile};
 use crate::settings::Settings;
 use crate::sim::{Fleet, Scenario};
 use crate::time::Period;
-use crate::wire::ConfigDoc;
+use crate::wire::{self, ConfigDoc};
 
 /// Flags of `cutover sim`.
 #[derive(Debug, Clone, Args)]
@@ -71,6 +71,20 @@ pub fn exposition(observations: &[Observation]) -> String {
 }
 
 /// Runs until interrupted.
+/// Observations as the push API takes them.
+fn samples(observations: &[Observation]) -> Vec<wire::Sample<'_>> {
+    observations
+        .iter()
+        .map(|o| wire::Sample {
+            metric: o.metric.as_str().into(),
+            cohort: o.cohort.as_str().into(),
+            variant: o.variant.map(crate::server::convert::variant),
+            value: o.value,
+            count: Some(o.count),
+        })
+        .collect()
+}
+
 pub async fn run(args: SimArgs, settings: Settings) -> Result<ExitCode> {
     let client = super::remote::client(&args.remote, &settings);
     let token = args.remote.token.clone().or_else(|| settings.token.clone());
@@ -151,7 +165,7 @@ pub async fn run(args: SimArgs, settings: Settings) -> Result<ExitCode> {
             *exposed.lock().expect("page") = exposition(&observations);
         } else if let Err(e) = with_token(
             http.post(format!("{}/v1/samples", client.base()))
-                .json(&observations),
+                .json(&samples(&observations)),
         )
         .send()
         .await

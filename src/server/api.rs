@@ -131,9 +131,11 @@ fn parse_action(bytes: &[u8]) -> ApiResult<wire::ActionRequest> {
 /// `GET /healthz`: no token needed.
 pub async fn healthz(State(app): State<Arc<AppState>>) -> impl IntoResponse {
     let snap = app.core.snapshot.borrow().clone();
-    Json(
-        serde_json::json!({ "status": "ok", "rollout": snap.state.rollout, "revision": snap.state.revision }),
-    )
+    Json(wire::Health {
+        status: "ok".into(),
+        rollout: snap.state.rollout.clone(),
+        revision: snap.state.revision,
+    })
 }
 
 /// `GET /v1/plan`: the profile as JSON (for `cutover sim` and dashboards).
@@ -273,7 +275,7 @@ pub async fn samples(
     let rejected: Vec<_> = batch
         .rejected
         .into_iter()
-        .map(|(index, reason)| serde_json::json!({ "index": index, "reason": reason }))
+        .map(|(index, reason)| wire::Rejected { index, reason })
         .collect();
     let status = if batch.accepted == 0 && !rejected.is_empty() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -282,7 +284,10 @@ pub async fn samples(
     };
     Ok((
         status,
-        Json(serde_json::json!({ "accepted": batch.accepted, "rejected": rejected })),
+        Json(wire::SamplesReply {
+            accepted: batch.accepted,
+            rejected,
+        }),
     )
         .into_response())
 }

@@ -62,7 +62,7 @@ pub struct ConfigFeed {
 }
 
 /// Where a transition goes after it is journaled (webhooks).
-pub type TransitionSink = mpsc::Sender<Arc<Event>>;
+pub type TransitionSink = mpsc::Sender<Arc<crate::wire::Event>>;
 
 /// The core task's state.
 pub struct Core {
@@ -250,7 +250,7 @@ impl Core {
         if let (EventKind::Transition(t), Some(sink)) = (&event.kind, &self.webhooks) {
             tracing::info!(revision = t.revision, actor = %t.actor, "{}", convert::transition(t));
             // A full webhook queue drops the event (counted) rather than delay the rollout.
-            if sink.try_send(Arc::new(event.clone())).is_err() {
+            if sink.try_send(Arc::new(convert::event(event))).is_err() {
                 Stats::bump(&self.stats.webhook_dropped);
             }
         }

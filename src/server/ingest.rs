@@ -3,29 +3,14 @@
 //! (metric, cohort, variant) — exactly what the next evaluation's window needs. Memory is
 //! bounded by the plan's size, however many samples arrive between two evaluations.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::metrics::{Observation, Variant};
 use crate::plan::Plan;
-
-/// One sample as sent, borrowing its strings from the body where it can.
-#[derive(Debug, Deserialize)]
-struct SampleIn<'a> {
-    #[serde(borrow)]
-    metric: Cow<'a, str>,
-    #[serde(borrow)]
-    cohort: Cow<'a, str>,
-    #[serde(default)]
-    variant: Option<Variant>,
-    value: f64,
-    #[serde(default)]
-    count: Option<u64>,
-}
+use crate::wire::{self, Sample as SampleIn};
 
 /// (metric index, cohort index or the rollout-wide column, variant slot).
 type Key = (usize, usize, u8);
@@ -66,8 +51,8 @@ fn check(plan: &Plan, s: &SampleIn<'_>) -> Result<Key, String> {
     }
     let slot = match (def.compare, s.variant) {
         (false, _) => 2,
-        (true, Some(Variant::Legacy)) => 0,
-        (true, Some(Variant::Enhanced)) => 1,
+        (true, Some(wire::Variant::Legacy)) => 0,
+        (true, Some(wire::Variant::Enhanced)) => 1,
         (true, None) => {
             return Err(format!(
                 "`{}` is compared: say the variant (legacy or enhanced)",

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::stats::Stats;
-use crate::engine::Event;
+use crate::wire::Event;
 
 /// Events waiting per webhook at most.
 pub const QUEUE: usize = 1024;

@@ -12,6 +12,7 @@ pub mod config;
 pub mod event;
 pub mod format;
 pub mod report;
+pub mod samples;
 pub mod state;
 pub mod stream;
 
@@ -22,6 +23,7 @@ pub use report::{
     Alert, AlertSource, Gate, GateKind, GateStatus, Judgement, MetricComparison, MetricVerdict,
     Rollups, Tier, Verdict,
 };
+pub use samples::{Health, Rejected, Sample, SamplesReply};
 pub use state::{Actor, CohortView, FlagValue, Mode, Risk, Role, Standing, StateView, Status};
 pub use stream::{ClientMessage, ServerMessage, Snapshot};
 
