@@ -66,6 +66,16 @@ struct Run {
     now: cutover::time::Timestamp,
 }
 
+fn healthy() -> Values {
+    [
+        ("error_rate", Value::Pair([0.004, 0.0035])),
+        ("latency_p95", Value::Pair([0.8, 0.75])),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
 fn run() -> Run {
     let plan = common::profile("minimal");
     let mut state = EngineState::new(&plan, t0());
@@ -82,13 +92,7 @@ fn run() -> Run {
         &mut state,
         Input::Action(request("advance", "alice:operator", now)),
     );
-    let healthy: Values = [
-        ("error_rate", Value::Pair([0.004, 0.0035])),
-        ("latency_p95", Value::Pair([0.8, 0.75])),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let healthy = healthy();
     for i in 0..4 {
         now = now.plus(Period::minutes(1));
         let w = common::window(&plan, now, &healthy, &BTreeMap::new(), i);
@@ -132,7 +136,20 @@ fn snapshot(r: &Run) -> Snapshot {
         data_at: r.state.live.windows.last().map(|w| w.at.0),
         events: r.events.iter().map(convert::event).collect(),
         switches: vec!["old-pricing".into()],
+        freshness: Some(freshness(r)),
     }
+}
+
+fn freshness(r: &Run) -> wire::Freshness {
+    let mut tracker = cutover::server::freshness::Tracker::default();
+    tracker.alertmanager(r.now, Ok(1));
+    let window = common::window(&r.plan, r.now, &healthy(), &BTreeMap::new(), 3);
+    let reports = [cutover::server::freshness::SourceReport {
+        name: "simulator",
+        values: 8,
+        errors: 0,
+    }];
+    tracker.window(&r.plan, &r.state.rollout, &window, &reports, 1000)
 }
 
 #[test]
@@ -185,6 +202,7 @@ fn stream_messages() {
             at: r.now.0,
             judge: snap.judge.clone(),
             gates: snap.gates.clone(),
+            freshness: freshness(&r),
         },
     );
     check(

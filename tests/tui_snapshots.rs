@@ -116,3 +116,81 @@ fn gauges_mark_the_plans_target() {
         "no tick when on target"
     );
 }
+
+/// The header tells the truth about the data: waiting for a control plane that never answered,
+/// reconnecting with the age of what is shown (and the panes dimmed), no data from the exposed
+/// cohorts (naming the silent source), a partial window, stale, live.
+#[test]
+fn the_header_tells_the_truth_about_freshness() {
+    use common::dashboard::freshness;
+    use cutover::tui::freshness::{DataState, data_state};
+    let live = fixed_app();
+    assert_eq!(data_state(&live), DataState::Live { age_ms: 3000 });
+
+    let mut outage = fixed_app();
+    let snap = outage.snap.as_mut().unwrap();
+    let mut silent = freshness(snap.now, 12, 0);
+    silent.sources[0].error = Some("4 series without an answer".into());
+    snap.freshness = Some(silent);
+    outage.history.data_at = outage.now - 12_000;
+    assert_eq!(
+        data_state(&outage),
+        DataState::NoData {
+            age_ms: 12_000,
+            silent: vec!["simulator".into()]
+        }
+    );
+    let screen = render(&outage, 200, 50);
+    assert!(
+        screen
+            .lines()
+            .next()
+            .unwrap()
+            .contains("NO DATA 12s · simulator silent"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("metrics_outage_200x50", screen);
+
+    let mut partial = fixed_app();
+    partial.snap.as_mut().unwrap().freshness = Some(freshness(0, 12, 9));
+    assert_eq!(
+        data_state(&partial),
+        DataState::Partial {
+            with: 9,
+            exposed: 12
+        }
+    );
+
+    let mut stale = fixed_app();
+    stale.now += 5000;
+    assert_eq!(
+        data_state(&stale),
+        DataState::Stale { age_ms: 8000 },
+        "3 intervals of 1 s without a window"
+    );
+
+    let mut lost = fixed_app();
+    lost.link.conn = Conn::Reconnecting;
+    lost.now += 42_000;
+    assert_eq!(
+        data_state(&lost),
+        DataState::Reconnecting { age_ms: 42_000 }
+    );
+    let screen = render(&lost, 80, 24);
+    assert!(
+        screen.contains("RECONNECTING · showing 42s old"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("reconnecting_80x24", screen);
+
+    let mut never = fixed_app();
+    never.snap = None;
+    never.link.conn = Conn::Connecting;
+    assert_eq!(data_state(&never), DataState::Waiting);
+    let screen = render(&never, 80, 24);
+    assert!(
+        screen.contains("Waiting for the control plane at http://127.0.0.1:7070"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("never_connected_80x24", screen);
+}

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::AppState;
 use super::core::CoreMsg;
+use super::freshness::SourceReport;
 use super::stats::Stats;
 use crate::metrics::MetricWindow;
 use crate::sources::Source;
@@ -32,10 +33,31 @@ pub async fn metrics(app: Arc<AppState>, mut source: Source, interval: Duration)
         let config = app.core.config.borrow().clone();
         let reading = source.read(&config.doc, at).await;
         Stats::add(&app.stats.source_errors, reading.errors);
+        let mut reports = vec![SourceReport {
+            name: source.name(),
+            values: reading.observations.len(),
+            errors: reading.errors,
+        }];
         let mut observations = reading.observations;
-        observations.extend(app.ingest.drain(&app.plan));
+        let pushed = app.ingest.drain(&app.plan);
+        if matches!(source, Source::Push) {
+            reports[0].values = pushed.len();
+        } else {
+            reports.push(SourceReport {
+                name: "push",
+                values: pushed.len(),
+                errors: 0,
+            });
+        }
+        observations.extend(pushed);
         let window = MetricWindow { at, observations };
-        if app.core.tx.send(CoreMsg::Metrics(window)).await.is_err() {
+        let interval_ms = u64::try_from(interval.as_millis()).unwrap_or(u64::MAX);
+        let msg = CoreMsg::Metrics {
+            window,
+            reports,
+            interval_ms,
+        };
+        if app.core.tx.send(msg).await.is_err() {
             return;
         }
     }
@@ -49,22 +71,19 @@ pub async fn alerts(app: Arc<AppState>, alertmanager: Alertmanager, interval: Du
             () = app.cancel.cancelled() => return,
             _ = ticker.tick() => {}
         }
-        match alertmanager.fetch().await {
-            Ok(alerts) => {
-                if app
-                    .core
-                    .tx
-                    .send(CoreMsg::ExternalAlerts(alerts))
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-            }
-            Err(e) => {
-                Stats::bump(&app.stats.source_errors);
-                tracing::warn!(url = alertmanager.url(), error = %e, "alertmanager poll failed");
-            }
+        let result = alertmanager.fetch().await;
+        if let Err(e) = &result {
+            Stats::bump(&app.stats.source_errors);
+            tracing::warn!(url = alertmanager.url(), error = %e, "alertmanager poll failed");
+        }
+        if app
+            .core
+            .tx
+            .send(CoreMsg::ExternalAlerts(result))
+            .await
+            .is_err()
+        {
+            return;
         }
     }
 }

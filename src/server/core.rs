@@ -12,6 +12,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::convert;
+use super::freshness::{SourceReport, Tracker};
 use super::hub::Hub;
 use super::stats::Stats;
 use crate::clock::Clock;
@@ -35,10 +36,18 @@ pub enum CoreMsg {
         ActionRequest,
         oneshot::Sender<Result<ActionOutcome, String>>,
     ),
-    /// A metric window from a source.
-    Metrics(MetricWindow),
-    /// The alerts Alertmanager reports firing now.
-    ExternalAlerts(Vec<ExternalAlert>),
+    /// A metric window, with what each source gave for it and the wall time between windows.
+    Metrics {
+        /// The window.
+        window: MetricWindow,
+        /// What each source gave.
+        reports: Vec<SourceReport>,
+        /// Wall time between windows (ms).
+        interval_ms: u64,
+    },
+    /// The alerts Alertmanager reports firing now, or why it could not be read (the last
+    /// known set is kept).
+    ExternalAlerts(Result<Vec<ExternalAlert>, String>),
 }
 
 /// The answer to an action.
@@ -76,6 +85,7 @@ pub struct Core {
     snapshot: watch::Sender<Arc<Snapshot>>,
     config: watch::Sender<Arc<ConfigFeed>>,
     webhooks: Option<TransitionSink>,
+    freshness: Tracker,
 }
 
 /// The read side of the core for handlers: no message round trip needed.
@@ -108,7 +118,7 @@ impl Core {
         let (tx, rx) = mpsc::channel(1024);
         let recent: VecDeque<Event> = recent.into_iter().rev().take(RECENT_EVENTS).rev().collect();
         let (snapshot, snapshot_rx) = watch::channel(Arc::new(build_snapshot(
-            &plan, &engine, &hub, clock, &recent,
+            &plan, &engine, &hub, clock, &recent, None,
         )));
         let (config, config_rx) = watch::channel(Arc::new(build_config(&plan, &engine)));
         let core = Core {
@@ -122,6 +132,7 @@ impl Core {
             snapshot,
             config,
             webhooks,
+            freshness: Tracker::default(),
         };
         (
             core,
@@ -178,8 +189,19 @@ impl Core {
                 }
                 let _ = reply.send(result);
             }
-            CoreMsg::Metrics(window) => {
+            CoreMsg::Metrics {
+                window,
+                reports,
+                interval_ms,
+            } => {
                 let at = window.at;
+                let freshness = self.freshness.window(
+                    &self.plan,
+                    &self.state.rollout,
+                    &window,
+                    &reports,
+                    interval_ms,
+                );
                 if self.input(Input::Metrics(window)).is_ok() {
                     let judge =
                         convert::rollups(&engine::compare::rollups(&self.plan, &self.state));
@@ -189,13 +211,18 @@ impl Core {
                         at: at.0,
                         judge,
                         gates,
+                        freshness,
                     });
                     self.refresh();
                 }
             }
-            CoreMsg::ExternalAlerts(alerts) => {
+            CoreMsg::ExternalAlerts(result) => {
                 let now = self.clock.now();
-                let _ = self.input(Input::ExternalAlerts { at: now, alerts });
+                self.freshness
+                    .alertmanager(now, result.as_ref().map(Vec::len).map_err(Clone::clone));
+                if let Ok(alerts) = result {
+                    let _ = self.input(Input::ExternalAlerts { at: now, alerts });
+                }
             }
         }
     }
@@ -268,6 +295,7 @@ impl Core {
             &self.hub,
             self.clock,
             &self.recent,
+            self.freshness.latest(),
         )));
         let config = build_config(&self.plan, &self.state);
         if config.doc != self.config.borrow().doc {
@@ -282,6 +310,7 @@ fn build_snapshot(
     hub: &Hub,
     clock: Clock,
     recent: &VecDeque<Event>,
+    freshness: Option<crate::wire::Freshness>,
 ) -> Snapshot {
     Snapshot {
         seq: hub.current(),
@@ -299,6 +328,7 @@ fn build_snapshot(
             .iter()
             .map(|k| k.id.clone())
             .collect(),
+        freshness,
     }
 }
 

@@ -9,6 +9,7 @@ pub mod collect;
 pub mod convert;
 pub mod core;
 pub mod exposition;
+pub mod freshness;
 pub mod hub;
 pub mod ingest;
 pub mod stats;

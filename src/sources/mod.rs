@@ -59,6 +59,16 @@ impl Source {
         }
     }
 
+    /// The source's name, as people see it.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Source::Push => "push",
+            Source::Sim(_) => "simulator",
+            Source::Prometheus(_) => "prometheus",
+        }
+    }
+
     /// Reads one window's observations.
     pub async fn read(&mut self, config: &ConfigDoc, at: Timestamp) -> Reading {
         match self {

@@ -8,6 +8,7 @@
 
 pub mod actions;
 pub mod dialog;
+pub mod freshness;
 pub mod keymap;
 pub mod panes;
 pub mod state;

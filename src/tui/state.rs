@@ -116,6 +116,8 @@ pub struct History {
     pub split: VecDeque<u64>,
     /// When the last metrics window arrived (dashboard clock, ms; 0 before the first).
     pub metrics_at: i64,
+    /// When the last window with data for the exposed cohorts arrived (dashboard clock, ms).
+    pub data_at: i64,
 }
 
 /// Everything the dashboard shows.

@@ -281,7 +281,15 @@ fn set_conn(state: &mut State, conn: Conn) -> bool {
 fn on_message(state: &mut State, msg: ServerMessage) -> bool {
     match msg {
         ServerMessage::Hello { you, .. } => state.link.you = you,
-        ServerMessage::Snapshot(s) => state.snap = Some(*s),
+        ServerMessage::Snapshot(s) => {
+            if let Some(f) = &s.freshness {
+                state.history.metrics_at = state.now;
+                if f.exposed == 0 || f.with_data > 0 {
+                    state.history.data_at = state.now;
+                }
+            }
+            state.snap = Some(*s);
+        }
         ServerMessage::Event {
             event, state: s, ..
         } => {
@@ -297,13 +305,21 @@ fn on_message(state: &mut State, msg: ServerMessage) -> bool {
             }
         }
         ServerMessage::Metrics {
-            at, judge, gates, ..
+            at,
+            judge,
+            gates,
+            freshness,
+            ..
         } => {
             state.history.metrics_at = state.now;
+            if freshness.exposed == 0 || freshness.with_data > 0 {
+                state.history.data_at = state.now;
+            }
             if let Some(snap) = &mut state.snap {
                 snap.judge = judge;
                 snap.gates = gates;
                 snap.data_at = Some(at);
+                snap.freshness = Some(freshness);
             }
             if let Some(share) = state.enhanced_share(None) {
                 state.history.split.push_back(share);

@@ -20,8 +20,8 @@ pub use action::{Action, ActionReply, ActionRequest, ErrorBody};
 pub use config::{AssignReply, CohortConfig, ConfigDoc, Variant};
 pub use event::{Command, Event, EventKind, EventsPage, Record, Refusal, Transition};
 pub use report::{
-    Alert, AlertSource, Gate, GateKind, GateStatus, Judgement, MetricComparison, MetricVerdict,
-    Rollups, Tier, Verdict,
+    Alert, AlertSource, Freshness, Gate, GateKind, GateStatus, Judgement, MetricComparison,
+    MetricVerdict, Rollups, SourceHealth, Tier, Verdict,
 };
 pub use samples::{Health, Rejected, Sample, SamplesReply};
 pub use state::{Actor, CohortView, FlagValue, Mode, Risk, Role, Standing, StateView, Status};

@@ -216,3 +216,46 @@ pub struct Rollups {
     /// Per exposed cohort, by `department/cohort`.
     pub cohorts: BTreeMap<String, Judgement>,
 }
+
+/// How fresh the data behind the judge and the gates is: what the last metric window covered,
+/// and each source's last word.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Freshness {
+    /// End of the last window.
+    pub at: Millis,
+    /// Wall time between windows (ms): data older than a few of these is stale.
+    pub interval_ms: u64,
+    /// Cohorts the enhanced variant saw during the window.
+    pub exposed: usize,
+    /// Of those, how many had at least one value in it.
+    pub with_data: usize,
+    /// Every source, metric sources first.
+    pub sources: Vec<SourceHealth>,
+}
+
+impl Freshness {
+    /// Sources that said nothing in the last window (or failed), by name.
+    #[must_use]
+    pub fn silent(&self) -> Vec<&str> {
+        self.sources
+            .iter()
+            .filter(|s| s.values == 0 || s.error.is_some())
+            .map(|s| s.name.as_str())
+            .collect()
+    }
+}
+
+/// One source's last word.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceHealth {
+    /// `simulator`, `prometheus`, `push` or `alertmanager`.
+    pub name: String,
+    /// Values (alerts, for Alertmanager) it gave in the last window.
+    pub values: usize,
+    /// Series it should have answered and did not, in the last window.
+    pub errors: u64,
+    /// When it last answered (ms), if ever.
+    pub last_ok: Option<Millis>,
+    /// Its last error, while failing.
+    pub error: Option<String>,
+}

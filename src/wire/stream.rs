@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Millis;
 use super::event::Event;
-use super::report::{Alert, Gate, Rollups};
+use super::report::{Alert, Freshness, Gate, Rollups};
 use super::state::{Actor, StateView};
 
 /// Everything a client needs to draw the rollout from scratch.
@@ -34,6 +34,9 @@ pub struct Snapshot {
     /// The plan's named kill switches.
     #[serde(default)]
     pub switches: Vec<String>,
+    /// What the last metric window covered, and each source's last word.
+    #[serde(default)]
+    pub freshness: Option<Freshness>,
 }
 
 /// A message from the server on `/v1/stream`.
@@ -86,6 +89,8 @@ pub enum ServerMessage {
         judge: Rollups,
         /// The exit gates now.
         gates: Vec<Gate>,
+        /// What the window covered, and each source's last word.
+        freshness: Freshness,
     },
     /// Keep-alive; carries the current seq and does not advance it.
     Ping {

@@ -12,7 +12,7 @@ use cutover::time::Period;
 use cutover::tui::keymap::Keymap;
 use cutover::tui::state::{Conn, Look, State};
 use cutover::tui::theme::Theme;
-use cutover::wire::{Actor, Role, Snapshot};
+use cutover::wire::{Actor, Freshness, Role, Snapshot, SourceHealth};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -91,6 +91,7 @@ pub fn fixed_app() -> State {
             .iter()
             .map(|k| k.id.clone())
             .collect(),
+        freshness: Some(freshness(now.0, 12, 12)),
     };
     let look = Look {
         theme: Theme::named("mono").unwrap(),
@@ -110,6 +111,23 @@ pub fn fixed_app() -> State {
     });
     app.history.split = (0..40).map(|i| 500 + i * 10).collect();
     app
+}
+
+/// A window at `at` in which `with_data` of `exposed` cohorts had values, from the simulator.
+pub fn freshness(at: i64, exposed: usize, with_data: usize) -> Freshness {
+    Freshness {
+        at,
+        interval_ms: 1000,
+        exposed,
+        with_data,
+        sources: vec![SourceHealth {
+            name: "simulator".into(),
+            values: with_data * 10,
+            errors: 0,
+            last_ok: (with_data > 0).then_some(at),
+            error: None,
+        }],
+    }
 }
 
 /// The screen as text, trailing spaces trimmed.

@@ -7,7 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::split::truncate;
-use crate::tui::state::{Conn, State, View};
+use crate::tui::freshness::{DataState, data_state};
+use crate::tui::state::{State, View};
 use crate::wire::Status;
 use crate::wire::format;
 
@@ -25,22 +26,40 @@ fn status_span(ui: &State, status: Status) -> Span<'static> {
 fn connection(ui: &State) -> Span<'static> {
     let t = &ui.look.theme;
     let human = |ms: i64| format::duration(u64::try_from(ms).unwrap_or(0));
-    match ui.link.conn {
-        Conn::Live if ui.history.metrics_at > 0 => Span::styled(
-            format!(
-                " LIVE · data {} old ",
-                human(ui.now - ui.history.metrics_at)
-            ),
-            t.strong(t.ok),
+    let (text, style) = match data_state(ui) {
+        DataState::Waiting => (" CONNECTING ".to_owned(), t.strong(t.warn)),
+        DataState::Reconnecting { age_ms } => (
+            format!(" RECONNECTING · showing {} old ", human(age_ms)),
+            t.strong(t.crit),
         ),
-        Conn::Live => Span::styled(" LIVE ".to_owned(), t.strong(t.ok)),
-        Conn::Stale => Span::styled(
-            format!(" STALE {} ", human(ui.now - ui.link.last_message)),
+        DataState::Stale { age_ms } => (format!(" STALE {} ", human(age_ms)), t.strong(t.warn)),
+        DataState::NoData { age_ms, silent } => {
+            let who = if silent.is_empty() {
+                String::new()
+            } else {
+                format!(" · {} silent", silent.join(", "))
+            };
+            (
+                format!(" NO DATA {}{who} ", human(age_ms)),
+                t.strong(t.warn),
+            )
+        }
+        DataState::Partial { with, exposed } => (
+            format!(" LIVE · data for {with}/{exposed} cohorts "),
             t.strong(t.warn),
         ),
-        Conn::Reconnecting => Span::styled(" RECONNECTING ".to_owned(), t.strong(t.crit)),
-        Conn::Connecting => Span::styled(" CONNECTING ".to_owned(), t.strong(t.warn)),
-    }
+        DataState::Live { age_ms } => (
+            format!(" LIVE · data {} old ", human(age_ms)),
+            t.strong(t.ok),
+        ),
+        DataState::NoWindow => (" LIVE · no metric window yet ".to_owned(), t.strong(t.ok)),
+    };
+    Span::styled(text, style)
+}
+
+/// The control plane's address without the scheme, for the header.
+fn host(url: &str) -> &str {
+    url.split_once("://").map_or(url, |(_, rest)| rest)
 }
 
 /// Draws the header: name, state, connection, who, clock; then phase and step, and the tabs.
@@ -62,8 +81,14 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
     right.push(Span::styled(format!(" {clock} "), t.muted()));
     let (name, status) = match &ui.snap {
         Some(s) => (s.name.clone(), Some(status_span(ui, s.state.status))),
-        None => ("cutover · waiting for the control plane".to_owned(), None),
+        None => (format!("cutover · waiting for {}", host(&ui.link.url)), None),
     };
+    if ui.snap.is_some() && area.width >= 120 {
+        right.insert(
+            1,
+            Span::styled(format!(" @{}", host(&ui.link.url)), t.muted()),
+        );
+    }
     let used: usize = right
         .iter()
         .map(|s| s.content.chars().count())

@@ -20,9 +20,12 @@ pub mod timeline;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
 use ratatui::symbols::border;
-use ratatui::widgets::{Block, Borders};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use super::freshness::{DataState, data_state};
 use super::state::{State, View};
 
 /// A bordered block titled `title` in the ui's style (ASCII borders with `--ascii`).
@@ -61,6 +64,11 @@ pub fn draw(f: &mut Frame, ui: &State) {
     .areas(area);
     header::render(f, head, ui);
     footer::render(f, foot, ui);
+    if ui.snap.is_none() {
+        waiting(f, body, ui);
+        modal::render(f, area, ui);
+        return;
+    }
     match ui.screen.view {
         View::Overview => overview(f, body, ui),
         View::Departments => departments::render(f, body, ui),
@@ -68,7 +76,37 @@ pub fn draw(f: &mut Frame, ui: &State) {
         View::Alerts => alerts::render(f, body, ui),
         View::Timeline => timeline::render(f, body, ui),
     }
+    if matches!(data_state(ui), DataState::Reconnecting { .. }) {
+        // What is on screen is the last known picture: dim it so nobody mistakes it for live.
+        f.buffer_mut()
+            .set_style(body, Style::new().add_modifier(Modifier::DIM));
+    }
     modal::render(f, area, ui);
+}
+
+/// Before the first snapshot: where the dashboard is trying to connect, and what to do.
+fn waiting(f: &mut Frame, area: Rect, ui: &State) {
+    let t = &ui.look.theme;
+    let lines = vec![
+        Line::from(Span::styled(
+            format!("Waiting for the control plane at {}", ui.link.url),
+            t.strong(t.warn),
+        )),
+        Line::raw(""),
+        Line::from(Span::styled(
+            "Is `cutover serve` running there? Start one, pass --connect URL, or try `cutover demo`.",
+            t.text(),
+        )),
+        Line::from(Span::styled(
+            "This screen fills in as soon as it answers; q quits.",
+            t.muted(),
+        )),
+    ];
+    let b = block(ui, " cutover ");
+    f.render_widget(
+        Paragraph::new(lines).block(b).wrap(Wrap { trim: true }),
+        area,
+    );
 }
 
 fn overview(f: &mut Frame, area: Rect, ui: &State) {
