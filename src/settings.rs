@@ -35,6 +35,12 @@ pub struct Settings {
     pub webhooks: Option<Vec<String>>,
     /// Dashboard theme.
     pub theme: Option<String>,
+    /// When the dashboard rings the terminal bell: `critical` (default), `all` or `off`.
+    pub bell: Option<String>,
+    /// How long the dashboard's header flashes on a critical incident (`3s`).
+    pub flash: Option<String>,
+    /// How long an acknowledged incident that is over stays on the strip (`2m`).
+    pub keep_incidents: Option<String>,
 }
 
 /// Every settings key; `CUTOVER_` plus the key in upper case sets it from the environment.
@@ -51,6 +57,9 @@ pub const KEYS: &[&str] = &[
     "eval_interval",
     "webhooks",
     "theme",
+    "bell",
+    "flash",
+    "keep_incidents",
 ];
 
 /// The default config file path.

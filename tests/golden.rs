@@ -169,6 +169,7 @@ fn stream_messages() {
             server: "0.1.0".into(),
             rollout: "minimal".into(),
             you: Some(convert::actor(&alice)),
+            clock_speed: 1.0,
         },
     );
     check(

@@ -127,7 +127,7 @@ fn the_demo_answers_keys_and_restores_the_terminal() {
     let screen = t.wait_for("the dashboard, live", |s| {
         s.contains("LIVE")
             && s.contains("Departments × cohorts")
-            && s.contains("Alerts")
+            && s.contains("Incidents")
             && s.contains("Traffic")
     });
     assert!(screen.contains("VividWalls"), "{screen}");

@@ -39,6 +39,7 @@ fn sent(r: &ActionRequest) -> String {
 fn outcome(before: &State, after: &State, effect: Option<&Effect>) -> String {
     match effect {
         Some(Effect::Quit) => return "quit".into(),
+        Some(Effect::Bell) => return "bell".into(),
         Some(Effect::Send(r)) => return sent(r),
         None => {}
     }
@@ -115,7 +116,7 @@ fn every_binding_in_every_mode() {
             true,
         ),
         ("w", "input Weight `pilot/internal_testing `".into(), true),
-        ("x", r("pick Ack of 4 @Some(REV)"), true),
+        ("x", r("pick Ack of 6 @Some(REV)"), true),
         ("n", "input Note ``".into(), true),
         ("Tab", "view Departments".into(), false),
         ("1", "nothing".into(), false),

@@ -19,7 +19,7 @@ use crate::sim::{Fleet, Scenario};
 use crate::sources::Source;
 use crate::time::Period;
 use crate::tui::keymap::Keymap;
-use crate::tui::state::{Look, State};
+use crate::tui::state::{Bell, Look, State};
 use crate::tui::theme::Theme;
 use crate::tui::{self, TuiOptions};
 
@@ -72,13 +72,22 @@ fn dashboard(look: &LookArgs, settings: &Settings, url: &str) -> Result<State> {
         .map(|p| p.with_file_name("keymap.toml"))
         .and_then(|p| std::fs::read_to_string(p).ok());
     let keymap = Keymap::load(user_keys.as_deref()).map_err(|e| eyre!(e))?;
-    let look = Look {
-        theme,
-        keymap,
-        ascii: look.ascii,
-        read_only: look.read_only,
+    let mut manners = Look::new(theme, keymap);
+    manners.ascii = look.ascii;
+    manners.read_only = look.read_only;
+    if let Some(bell) = &settings.bell {
+        manners.bell = Bell::parse(bell).map_err(|e| eyre!(e))?;
+    }
+    let ms = |key: &str, text: &Option<String>, default: i64| -> Result<i64> {
+        text.as_deref().map_or(Ok(default), |t| {
+            t.parse::<Period>()
+                .map(|p| i64::try_from(p.0).unwrap_or(i64::MAX))
+                .map_err(|e| eyre!("{key}: {e}"))
+        })
     };
-    Ok(State::new(look, url))
+    manners.flash_ms = ms("flash", &settings.flash, manners.flash_ms)?;
+    manners.keep_ms = ms("keep_incidents", &settings.keep_incidents, manners.keep_ms)?;
+    Ok(State::new(manners, url))
 }
 
 /// Logs to `$XDG_STATE_HOME/cutover/dashboard.log` (never to the terminal being drawn on);

@@ -142,6 +142,7 @@ async fn serve_stream(
         server: env!("CARGO_PKG_VERSION").into(),
         rollout: app.plan.profile().rollout.id.clone(),
         you: Some(convert::actor(&you)),
+        clock_speed: app.clock.speed(),
     };
     send_msg(&mut socket, &hello).await?;
     let mut last = catch_up(app, &mut socket, resume).await?;

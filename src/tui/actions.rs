@@ -72,17 +72,7 @@ pub fn on_write(state: &mut State, action: UiAction) -> Option<Effect> {
             let empty = "no sign-off is awaited at this step (`:approve GATE` approves any)";
             return pick_or_say(state, "Sign off which gate?", Pick::Approve, items, empty);
         }
-        A::Ack => {
-            let items = state.snap.as_ref().map_or_else(Vec::new, |s| {
-                s.alerts
-                    .iter()
-                    .filter(|a| !a.acked)
-                    .map(|a| Choice::plain(&a.key))
-                    .collect()
-            });
-            let empty = "no unacknowledged alert";
-            return pick_or_say(state, "Acknowledge which alert?", Pick::Ack, items, empty);
-        }
+        A::Ack => return acknowledge(state),
         A::Note => Dialog::Input(Input::new("note", "", Purpose::Note, revision)),
         A::SetWeight => {
             let cohort = state
@@ -97,6 +87,64 @@ pub fn on_write(state: &mut State, action: UiAction) -> Option<Effect> {
     };
     state.dialog = Some(dialog);
     None
+}
+
+/// `x`: the one incident waiting is acknowledged at once; with several, a picker (all of them
+/// on top). Acknowledging an alert that still fires also acknowledges it on the server.
+fn acknowledge(state: &mut State) -> Option<Effect> {
+    let waiting: Vec<Choice> = state
+        .incidents
+        .unacked()
+        .map(|i| Choice {
+            label: i.text.clone(),
+            value: Some(i.key.clone()),
+        })
+        .collect();
+    match waiting.len() {
+        0 => {
+            state.toast(
+                "nothing to acknowledge: every incident has been seen",
+                false,
+            );
+            None
+        }
+        1 => {
+            let choice = waiting.into_iter().next().expect("one");
+            acknowledged(state, choice.value.as_deref())
+        }
+        n => {
+            let mut items = vec![Choice {
+                label: format!("all {n} incidents"),
+                value: None,
+            }];
+            items.extend(waiting);
+            let title = "Acknowledge which incident?";
+            let revision = state.revision();
+            state.dialog = Some(Dialog::Picker(Picker::new(
+                title,
+                Pick::Ack,
+                items,
+                revision,
+            )));
+            None
+        }
+    }
+}
+
+/// Marks incidents seen; a single alert still firing unacknowledged is acked on the server too.
+fn acknowledged(state: &mut State, key: Option<&str>) -> Option<Effect> {
+    state.incidents.ack(key, state.now);
+    let firing = key.filter(|k| {
+        state
+            .snap
+            .as_ref()
+            .is_some_and(|s| s.alerts.iter().any(|a| a.key == *k && !a.acked))
+    })?;
+    let action = Action::Ack {
+        target: firing.to_owned(),
+    };
+    let why = reason(&action.to_string(), "incident strip");
+    Some(send(action, &why, state.revision()))
 }
 
 /// `p`: pause, or resume when paused or rolling back; one key, no dialog.
@@ -205,10 +253,10 @@ pub fn picked(state: &mut State, picker: &Picker, choice: Choice) -> Option<Effe
             )));
             return None;
         }
+        (Pick::Ack, key) => return acknowledged(state, key.as_deref()),
         (_, None) => return None,
         (Pick::Rollback, Some(t)) => Action::Rollback { target: t },
         (Pick::Approve, Some(t)) => Action::Approve { target: t },
-        (Pick::Ack, Some(t)) => Action::Ack { target: t },
     };
     let why = reason(&action.to_string(), "picker");
     Some(send(action, &why, picker.revision))

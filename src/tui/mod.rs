@@ -9,6 +9,7 @@
 pub mod actions;
 pub mod dialog;
 pub mod freshness;
+pub mod incidents;
 pub mod keymap;
 pub mod panes;
 pub mod state;
@@ -109,6 +110,7 @@ async fn event_loop(
         match step.effect {
             Some(Effect::Quit) => return Ok(()),
             Some(Effect::Send(request)) => send(&client, &tx, request),
+            Some(Effect::Bell) => terminal::bell(term)?,
             None => {}
         }
         if step.redraw {

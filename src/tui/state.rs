@@ -6,6 +6,7 @@
 use std::collections::VecDeque;
 
 use super::dialog::Dialog;
+use super::incidents::Incidents;
 use super::keymap::Keymap;
 use super::theme::Theme;
 use crate::wire::{Actor, Snapshot};
@@ -61,6 +62,29 @@ impl View {
     }
 }
 
+/// When the terminal bell rings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bell {
+    /// On a critical alert, an automatic rollback and a kill.
+    Critical,
+    /// On every new incident.
+    All,
+    /// Never.
+    Off,
+}
+
+impl Bell {
+    /// Parses `critical`, `all` or `off`.
+    pub fn parse(text: &str) -> Result<Bell, String> {
+        match text {
+            "critical" => Ok(Bell::Critical),
+            "all" => Ok(Bell::All),
+            "off" => Ok(Bell::Off),
+            other => Err(format!("bell: `{other}` is not critical, all or off")),
+        }
+    }
+}
+
 /// How the dashboard looks and what it allows, fixed at start but for the theme.
 #[derive(Debug, Clone)]
 pub struct Look {
@@ -72,6 +96,29 @@ pub struct Look {
     pub ascii: bool,
     /// Action keys are refused.
     pub read_only: bool,
+    /// When the bell rings.
+    pub bell: Bell,
+    /// How long the header flashes on a critical incident (ms).
+    pub flash_ms: i64,
+    /// How long an acknowledged incident that is over stays on the strip (ms).
+    pub keep_ms: i64,
+}
+
+impl Look {
+    /// A look with the default manners: bell on critical incidents, a 3 s flash, acknowledged
+    /// incidents kept for two minutes.
+    #[must_use]
+    pub fn new(theme: Theme, keymap: Keymap) -> Look {
+        Look {
+            theme,
+            keymap,
+            ascii: false,
+            read_only: false,
+            bell: Bell::Critical,
+            flash_ms: 3000,
+            keep_ms: 120_000,
+        }
+    }
 }
 
 /// The connection and who we are on it.
@@ -85,6 +132,10 @@ pub struct Connection {
     pub you: Option<Actor>,
     /// The control plane's URL.
     pub url: String,
+    /// How many times faster than the wall the rollout's clock runs.
+    pub speed: f64,
+    /// A moment seen on both clocks: (dashboard wall ms, rollout clock ms).
+    pub anchor: (i64, i64),
 }
 
 /// Where the operator is.
@@ -137,6 +188,10 @@ pub struct State {
     pub toasts: VecDeque<Toast>,
     /// Split history and data age.
     pub history: History,
+    /// Incidents until a human has seen them.
+    pub incidents: Incidents,
+    /// The header flashes until then (dashboard clock, ms).
+    pub flash_until: i64,
     /// The dashboard clock (ms), advanced by ticks.
     pub now: i64,
 }
@@ -161,6 +216,8 @@ impl State {
                 last_message: 0,
                 you: None,
                 url: url.to_owned(),
+                speed: 1.0,
+                anchor: (0, 0),
             },
             snap: None,
             screen: Screen {
@@ -171,6 +228,8 @@ impl State {
             dialog: None,
             toasts: VecDeque::new(),
             history: History::default(),
+            incidents: Incidents::default(),
+            flash_until: 0,
             now: 0,
         }
     }
@@ -191,6 +250,28 @@ impl State {
     #[must_use]
     pub fn enhanced_share(&self, department: Option<&str>) -> Option<u64> {
         self.snap.as_ref()?.state.enhanced_share(department)
+    }
+
+    /// The wall time (ms) at which the rollout's clock read `plan_ms`.
+    #[must_use]
+    pub fn wall_of(&self, plan_ms: i64) -> i64 {
+        let (wall, plan) = self.link.anchor;
+        if wall == 0 {
+            return plan_ms;
+        }
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_precision_loss,
+            reason = "milliseconds"
+        )]
+        let back = ((plan - plan_ms) as f64 / self.link.speed.max(f64::MIN_POSITIVE)) as i64;
+        wall - back
+    }
+
+    /// Whether the rollout's clock runs at another speed than the wall (a demo).
+    #[must_use]
+    pub fn sped_up(&self) -> bool {
+        (self.link.speed - 1.0).abs() > f64::EPSILON
     }
 
     /// The revision on screen.

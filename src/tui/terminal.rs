@@ -49,6 +49,12 @@ pub fn enter() -> std::io::Result<(Term, Guard)> {
     Ok((Terminal::new(backend)?, guard))
 }
 
+/// Rings the terminal bell (BEL).
+pub fn bell(term: &mut Term) -> std::io::Result<()> {
+    term.backend_mut().write_all(b"\x07")?;
+    term.backend_mut().flush()
+}
+
 /// Draws a frame inside synchronized-update markers, with one flush.
 pub fn draw(term: &mut Term, state: &super::state::State) -> std::io::Result<()> {
     ratatui::crossterm::queue!(term.backend_mut(), terminal::BeginSynchronizedUpdate)?;

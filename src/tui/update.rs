@@ -7,8 +7,9 @@ use ratatui::crossterm::event::KeyEvent;
 
 use super::actions;
 use super::dialog::{Dialog, Input, Outcome, Purpose};
+use super::incidents::Kind;
 use super::keymap::UiAction;
-use super::state::{Conn, EVENTS_KEPT, HISTORY, STALE_AFTER_MS, State, View};
+use super::state::{Bell, Conn, EVENTS_KEPT, HISTORY, STALE_AFTER_MS, State, View};
 use super::theme::Theme;
 use crate::client::subscription::{Link, Update};
 use crate::wire::{ActionReply, ActionRequest, ErrorBody, Event, ServerMessage};
@@ -47,6 +48,8 @@ pub enum ActionError {
 pub enum Effect {
     /// Send an action to the server.
     Send(ActionRequest),
+    /// Ring the terminal bell.
+    Bell,
     /// Leave.
     Quit,
 }
@@ -81,10 +84,7 @@ pub fn update(state: &mut State, msg: Msg) -> Step {
     match msg {
         Msg::Key(key) => Step::effect(on_key(state, key)),
         Msg::Resize => Step::redraw(),
-        Msg::Stream(update) => Step {
-            redraw: on_stream(state, update),
-            effect: None,
-        },
+        Msg::Stream(update) => on_stream(state, update),
         Msg::ActionDone { what, result } => {
             on_answer(state, &what, result);
             Step::redraw()
@@ -253,9 +253,9 @@ pub fn command(state: &mut State, text: &str, revision: Option<u64>) -> Option<E
     }
 }
 
-/// Folds a stream update in; returns whether anything visible changed.
-fn on_stream(state: &mut State, update: Update<ServerMessage>) -> bool {
-    match update {
+/// Folds a stream update in.
+fn on_stream(state: &mut State, update: Update<ServerMessage>) -> Step {
+    let redraw = match update {
         Update::Link(Link::Live) => set_conn(state, Conn::Live),
         Update::Link(Link::Connecting) => set_conn(state, Conn::Connecting),
         Update::Link(Link::Reconnecting { .. }) => set_conn(state, Conn::Reconnecting),
@@ -267,9 +267,31 @@ fn on_stream(state: &mut State, update: Update<ServerMessage>) -> bool {
             state.link.last_message = state.now;
             let was = state.link.conn;
             state.link.conn = Conn::Live;
-            on_message(state, msg) || was != Conn::Live
+            let step = on_message(state, msg);
+            return Step {
+                redraw: step.redraw || was != Conn::Live,
+                effect: step.effect,
+            };
         }
+    };
+    Step {
+        redraw,
+        effect: None,
     }
+}
+
+/// A new or worse incident: the header flashes on a critical one, and the bell rings as the
+/// `bell` setting says.
+fn alarm(state: &mut State, kind: Kind) -> Option<Effect> {
+    if kind.critical() {
+        state.flash_until = state.now + state.look.flash_ms;
+    }
+    let ring = match state.look.bell {
+        Bell::Off => false,
+        Bell::Critical => kind.critical(),
+        Bell::All => true,
+    };
+    ring.then_some(Effect::Bell)
 }
 
 fn set_conn(state: &mut State, conn: Conn) -> bool {
@@ -278,27 +300,48 @@ fn set_conn(state: &mut State, conn: Conn) -> bool {
     changed
 }
 
-fn on_message(state: &mut State, msg: ServerMessage) -> bool {
+fn on_message(state: &mut State, msg: ServerMessage) -> Step {
+    let mut effect = None;
     match msg {
-        ServerMessage::Hello { you, .. } => state.link.you = you,
+        ServerMessage::Hello {
+            you, clock_speed, ..
+        } => {
+            state.link.you = you;
+            state.link.speed = clock_speed;
+        }
         ServerMessage::Snapshot(s) => {
+            state.link.anchor = (state.now, s.now);
             if let Some(f) = &s.freshness {
                 state.history.metrics_at = state.now;
                 if f.exposed == 0 || f.with_data > 0 {
                     state.history.data_at = state.now;
                 }
             }
+            // History seen again: incidents are rebuilt quietly, without the bell.
+            for e in &s.events {
+                state.incidents.on_event(e);
+            }
             state.snap = Some(*s);
         }
         ServerMessage::Event {
             event, state: s, ..
         } => {
+            state.link.anchor = (state.now, event.at);
+            effect = state
+                .incidents
+                .on_event(&event)
+                .and_then(|k| alarm(state, k));
             if let Some(snap) = &mut state.snap {
                 snap.state = s;
                 keep(&mut snap.events, event);
             }
         }
         ServerMessage::Alert { event, alerts, .. } => {
+            state.link.anchor = (state.now, event.at);
+            effect = state
+                .incidents
+                .on_event(&event)
+                .and_then(|k| alarm(state, k));
             if let Some(snap) = &mut state.snap {
                 snap.alerts = alerts;
                 keep(&mut snap.events, event);
@@ -329,14 +372,18 @@ fn on_message(state: &mut State, msg: ServerMessage) -> bool {
             }
         }
         ServerMessage::Ping { now, .. } => {
+            state.link.anchor = (state.now, now);
             if let Some(snap) = &mut state.snap {
                 snap.now = now;
             }
-            return false;
+            return Step::default();
         }
         ServerMessage::Error { message, .. } => state.toast(format!("server: {message}"), true),
     }
-    true
+    Step {
+        redraw: true,
+        effect,
+    }
 }
 
 fn keep(events: &mut Vec<Event>, event: Event) {
@@ -382,6 +429,11 @@ fn on_tick(state: &mut State, now: i64) -> bool {
         state.toasts.retain(|t| t.until > now);
         changed = true;
     }
+    if state.flash_until > 0 && now >= state.flash_until {
+        state.flash_until = 0;
+        changed = true;
+    }
+    changed |= state.incidents.prune(now, state.look.keep_ms);
     if state.link.conn == Conn::Live && now - state.link.last_message > STALE_AFTER_MS {
         state.link.conn = Conn::Stale;
         changed = true;

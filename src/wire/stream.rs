@@ -58,6 +58,10 @@ pub enum ServerMessage {
         /// Who the connection's token belongs to.
         #[serde(default)]
         you: Option<Actor>,
+        /// How many times faster than the wall the rollout's clock runs (1 but in demos),
+        /// so that clients can tell plan time from wall time.
+        #[serde(default = "one")]
+        clock_speed: f64,
     },
     /// The full picture; sent after `hello` unless resuming, and whenever a client fell behind.
     Snapshot(Box<Snapshot>),
@@ -108,6 +112,10 @@ pub enum ServerMessage {
         /// What was wrong.
         message: String,
     },
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 impl ServerMessage {

@@ -6,13 +6,15 @@
 use std::collections::BTreeMap;
 
 use super::{Value, Values, request, t0};
+use cutover::client::subscription::Update;
 use cutover::engine::{self, EngineState, Input};
 use cutover::server::convert;
 use cutover::time::Period;
 use cutover::tui::keymap::Keymap;
 use cutover::tui::state::{Conn, Look, State};
 use cutover::tui::theme::Theme;
-use cutover::wire::{Actor, Freshness, Role, Snapshot, SourceHealth};
+use cutover::tui::update::{Msg, update};
+use cutover::wire::{Actor, Freshness, Role, ServerMessage, Snapshot, SourceHealth};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -93,16 +95,14 @@ pub fn fixed_app() -> State {
             .collect(),
         freshness: Some(freshness(now.0, 12, 12)),
     };
-    let look = Look {
-        theme: Theme::named("mono").unwrap(),
-        keymap: Keymap::builtin(),
-        ascii: false,
-        read_only: false,
-    };
+    let look = Look::new(Theme::named("mono").unwrap(), Keymap::builtin());
     let mut app = State::new(look, "http://127.0.0.1:7070");
-    app.snap = Some(snapshot);
-    app.link.conn = Conn::Live;
     app.now = now.0;
+    update(
+        &mut app,
+        Msg::Stream(Update::Message(ServerMessage::Snapshot(Box::new(snapshot)))),
+    );
+    app.link.conn = Conn::Live;
     app.link.last_message = now.0;
     app.history.metrics_at = now.0 - 3000;
     app.link.you = Some(Actor {

@@ -66,7 +66,7 @@ fn host(url: &str) -> &str {
 pub fn render(f: &mut Frame, area: Rect, ui: &State) {
     let t = &ui.look.theme;
     let clock = chrono::DateTime::from_timestamp_millis(ui.now)
-        .map(|d| d.format("%H:%M").to_string())
+        .map(|d| d.format("%H:%M UTC").to_string())
         .unwrap_or_default();
     let mut right = vec![connection(ui)];
     if let Some(you) = &ui.link.you {
@@ -81,7 +81,10 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
     right.push(Span::styled(format!(" {clock} "), t.muted()));
     let (name, status) = match &ui.snap {
         Some(s) => (s.name.clone(), Some(status_span(ui, s.state.status))),
-        None => (format!("cutover · waiting for {}", host(&ui.link.url)), None),
+        None => (
+            format!("cutover · waiting for {}", host(&ui.link.url)),
+            None,
+        ),
     };
     if ui.snap.is_some() && area.width >= 120 {
         right.insert(
@@ -95,8 +98,15 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
         .sum::<usize>()
         + status.as_ref().map_or(0, |s| s.content.chars().count() + 1);
     let room = usize::from(area.width).saturating_sub(used + 3).max(8);
+    // A critical incident flashes the name for a moment, beside the bell.
+    let name_style = if ui.flash_until > ui.now {
+        t.strong(t.crit)
+            .add_modifier(ratatui::style::Modifier::REVERSED)
+    } else {
+        t.header()
+    };
     let mut line1 = vec![
-        Span::styled(format!(" {} ", truncate(&name, room)), t.header()),
+        Span::styled(format!(" {} ", truncate(&name, room)), name_style),
         Span::raw(" "),
     ];
     line1.extend(status);

@@ -14,6 +14,7 @@ pub mod compare;
 pub mod departments;
 pub mod footer;
 pub mod header;
+pub mod incidents;
 pub mod modal;
 pub mod split;
 pub mod timeline;
@@ -51,6 +52,15 @@ pub fn block<'a>(ui: &State, title: &'a str) -> Block<'a> {
         .border_style(ui.look.theme.muted())
         .title(title)
         .title_style(ui.look.theme.strong(ui.look.theme.accent))
+}
+
+/// When something on the rollout's clock happened, as wall time (UTC, `HH:MM:SS`): the one
+/// clock every pane shows, whatever speed the rollout's clock runs at.
+#[must_use]
+pub fn when(ui: &State, plan_ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ui.wall_of(plan_ms))
+        .map(|d| d.format("%H:%M:%S").to_string())
+        .unwrap_or_default()
 }
 
 /// Draws the whole screen.
@@ -141,7 +151,7 @@ fn overview(f: &mut Frame, area: Rect, ui: &State) {
     let [table, alert_area] =
         Layout::horizontal([Constraint::Min(20), Constraint::Length(alerts_w)]).areas(middle);
     departments::render(f, table, ui);
-    alerts::render(f, alert_area, ui);
+    incidents::render(f, alert_area, ui);
     let [cmp, tl] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
     compare::render(f, cmp, ui);

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::block;
+use super::{block, when};
 use crate::tui::state::State;
 use crate::wire::EventKind;
 
@@ -24,9 +24,7 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
         .rev()
         .take(room)
         .map(|e| {
-            let time = chrono::DateTime::from_timestamp_millis(e.at)
-                .map(|d| d.format("%m-%d %H:%M").to_string())
-                .unwrap_or_default();
+            let time = when(ui, e.at);
             let style = match &e.kind {
                 EventKind::Refused { .. } => t.strong(t.warn),
                 EventKind::AlertFired { .. } => t.strong(t.crit),

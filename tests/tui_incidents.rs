@@ -1,0 +1,210 @@
+//! Incidents stay until a human has seen them: alerts, rollbacks and kills become lines of the
+//! incident strip, repeats coalesce, `x` acknowledges, the bell rings and the header flashes
+//! on what is critical (as the `bell` setting says), and nothing rings for history replayed
+//! by a snapshot.
+
+mod common;
+
+use common::dashboard::fixed_app;
+use cutover::client::subscription::Update;
+use cutover::tui::incidents::{Incidents, Kind};
+use cutover::tui::state::{Bell, State};
+use cutover::tui::update::{Effect, Msg, update};
+use cutover::wire::{
+    Alert, AlertSource, Command, Event, EventKind, ServerMessage, Tier, Transition,
+};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+fn alert(key: &str, tier: Tier, value: f64) -> Alert {
+    Alert {
+        key: key.into(),
+        name: key.split('@').next().unwrap().into(),
+        source: AlertSource::Plan,
+        scope: key.split('@').nth(1).unwrap_or("global").into(),
+        tier,
+        since: 0,
+        value: Some(value),
+        threshold: Some(5.0),
+        action: Some("rollback sales".into()),
+        acked: false,
+    }
+}
+
+fn fired(at: i64, a: Alert) -> Event {
+    Event {
+        at,
+        kind: EventKind::AlertFired {
+            alert: a,
+            previous: None,
+        },
+    }
+}
+
+fn resolved(at: i64, key: &str) -> Event {
+    Event {
+        at,
+        kind: EventKind::AlertResolved {
+            key: key.into(),
+            reason: "back under".into(),
+        },
+    }
+}
+
+fn transition(at: i64, actor: &str, command: Command) -> Event {
+    Event {
+        at,
+        kind: EventKind::Transition(Transition {
+            revision: 9,
+            at,
+            actor: actor.into(),
+            command,
+            reason: "errors up".into(),
+            idempotency_key: None,
+            before: serde_json::Value::Null,
+            after: serde_json::Value::Null,
+        }),
+    }
+}
+
+#[test]
+fn alerts_and_actions_become_lines_that_coalesce() {
+    let mut strip = Incidents::default();
+    let key = "response-time@sales";
+    assert_eq!(
+        strip.on_event(&fired(1, alert(key, Tier::Critical, 7.99))),
+        Some(Kind::Alert(Tier::Critical))
+    );
+    let rollback = transition(
+        1,
+        "rule:response-time",
+        Command::Rollback {
+            target: "sales".into(),
+        },
+    );
+    assert_eq!(
+        strip.on_event(&rollback),
+        Some(Kind::Rollback { auto: true })
+    );
+    let lines: Vec<String> = strip.unacked().map(|i| i.text.clone()).collect();
+    assert_eq!(
+        lines,
+        [
+            "AUTO-ROLLBACK sales ← response-time critical 7.99 vs 5.00",
+            "CRIT response-time@sales 7.99 vs 5.00 → rollback sales",
+        ]
+    );
+    // Flapping: resolved and fired again, twelve times — one line, a count, one ring.
+    for n in 0..12 {
+        strip.on_event(&resolved(10 + 2 * n, key));
+        assert_eq!(
+            strip.on_event(&fired(11 + 2 * n, alert(key, Tier::Critical, 8.0))),
+            None
+        );
+    }
+    let flapping = strip.unacked().find(|i| i.key == key).unwrap();
+    assert_eq!(flapping.count, 13);
+    assert_eq!(strip.unacked().count(), 2, "still two lines");
+    // A person's pause is not pushed off: manual actions are their own lines.
+    let kill = transition(40, "alice", Command::Kill { switch: None });
+    assert_eq!(strip.on_event(&kill), Some(Kind::Kill { auto: false }));
+    assert!(
+        strip
+            .unacked()
+            .next()
+            .unwrap()
+            .text
+            .starts_with("KILL by alice: errors up"),
+        "newest first"
+    );
+    // Acknowledged and then firing again: it rings again.
+    strip.ack(None, 100);
+    assert_eq!(strip.unacked().count(), 0);
+    strip.on_event(&resolved(50, key));
+    assert_eq!(
+        strip.on_event(&fired(51, alert(key, Tier::Critical, 9.0))),
+        Some(Kind::Alert(Tier::Critical))
+    );
+    // Acknowledged and over: shown for `keep`, then gone.
+    strip.ack(Some(key), 200);
+    strip.on_event(&resolved(60, key));
+    assert!(strip.shown(200 + 1000, 120_000).any(|i| i.key == key));
+    assert!(strip.prune(200 + 120_000, 120_000));
+    assert!(!strip.shown(200 + 120_000, 120_000).any(|i| i.key == key));
+}
+
+fn push(state: &mut State, event: Event, alerts: Vec<Alert>) -> Option<Effect> {
+    let msg = ServerMessage::Alert {
+        seq: 100,
+        event,
+        alerts,
+    };
+    update(state, Msg::Stream(Update::Message(msg))).effect
+}
+
+#[test]
+fn the_bell_rings_as_the_setting_says_and_the_header_flashes() {
+    let mut state = fixed_app();
+    let now = state.snap.as_ref().unwrap().now + 1000;
+    let crit = alert("latency@marketing", Tier::Critical, 9.0);
+    assert_eq!(
+        push(&mut state, fired(now, crit.clone()), vec![crit.clone()]),
+        Some(Effect::Bell)
+    );
+    assert!(state.flash_until > state.now, "the header flashes");
+    let until = state.flash_until;
+    update(&mut state, Msg::Tick(until));
+    assert_eq!(state.flash_until, 0, "and stops after the flash setting");
+
+    let warn = alert("slow@analytics", Tier::Warning, 6.0);
+    assert_eq!(push(&mut state, fired(now + 1, warn.clone()), vec![]), None);
+    state.look.bell = Bell::All;
+    let other = alert("slow@finance", Tier::Warning, 6.0);
+    assert_eq!(
+        push(&mut state, fired(now + 2, other), vec![]),
+        Some(Effect::Bell)
+    );
+    state.look.bell = Bell::Off;
+    let again = alert("errors@finance", Tier::Critical, 6.0);
+    assert_eq!(push(&mut state, fired(now + 3, again), vec![]), None);
+}
+
+#[test]
+fn x_acknowledges_and_acks_a_firing_alert_on_the_server() {
+    let mut state = fixed_app();
+    let waiting = state.incidents.unacked().count();
+    assert!(waiting > 1, "the fixed state has incidents waiting");
+    let press = |state: &mut State, code| update(state, Msg::Key(KeyEvent::from(code))).effect;
+    press(&mut state, KeyCode::Char('x'));
+    press(&mut state, KeyCode::Enter);
+    assert_eq!(state.incidents.unacked().count(), 0, "`all` is on top");
+    let screen = common::dashboard::render(&state, 200, 50);
+    assert!(screen.contains("seen ✓"), "{screen}");
+    let mut state = fixed_app();
+    let firing = state.snap.as_ref().unwrap().alerts[0].key.clone();
+    state.incidents.ack(None, 0);
+    let a = alert(&firing, Tier::Critical, 9.0);
+    let at = state.snap.as_ref().unwrap().now;
+    push(&mut state, resolved(at + 1, &firing), vec![]);
+    push(&mut state, fired(at + 2, a.clone()), vec![a]);
+    let Some(Effect::Send(request)) = press(&mut state, KeyCode::Char('x')) else {
+        panic!("one incident waiting: acknowledged at once, and acked on the server")
+    };
+    assert_eq!(request.action.to_string(), format!("ack {firing}"));
+    assert_eq!(
+        request.reason,
+        format!("dashboard: ack {firing} (incident strip)")
+    );
+    assert_eq!(
+        press(&mut state, KeyCode::Char('x')),
+        None,
+        "nothing left to acknowledge"
+    );
+    assert!(
+        state
+            .toasts
+            .back()
+            .unwrap()
+            .text
+            .starts_with("nothing to acknowledge")
+    );
+}
