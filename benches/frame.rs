@@ -35,7 +35,7 @@ fn live_update(app: &mut State, i: u64) {
     let at = snap.data_at.expect("data");
     app.now += 1000;
     let gates = snap.gates.clone();
-    let freshness = snap.freshness.clone().expect("fixed state");
+    let freshness = Box::new(snap.freshness.clone().expect("fixed state"));
     update(
         app,
         Msg::Stream(Update::Message(ServerMessage::Metrics {

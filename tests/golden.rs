@@ -177,7 +177,7 @@ fn stream_messages() {
         &ServerMessage::Event {
             seq: 8,
             event: find(&|k| matches!(k, engine::EventKind::Transition(_))),
-            state: snap.state.clone(),
+            state: Box::new(snap.state.clone()),
         },
     );
     check(
@@ -185,7 +185,7 @@ fn stream_messages() {
         &ServerMessage::Event {
             seq: 9,
             event: find(&|k| matches!(k, engine::EventKind::Refused { .. })),
-            state: snap.state.clone(),
+            state: Box::new(snap.state.clone()),
         },
     );
     check(
@@ -203,7 +203,7 @@ fn stream_messages() {
             at: r.now.0,
             judge: snap.judge.clone(),
             gates: snap.gates.clone(),
-            freshness: freshness(&r),
+            freshness: Box::new(freshness(&r)),
         },
     );
     check(

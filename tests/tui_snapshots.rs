@@ -194,3 +194,40 @@ fn the_header_tells_the_truth_about_freshness() {
     );
     insta::assert_snapshot!("never_connected_80x24", screen);
 }
+
+/// The comparison follows the selection: a cohort that sends no enhanced traffic any more
+/// (sales, rolled back) shows its last values and since when, not the overall PASS.
+#[test]
+fn the_comparison_follows_a_rolled_back_selection() {
+    use cutover::client::subscription::Update;
+    use cutover::wire::ServerMessage;
+    let mut app = fixed_app();
+    let snap = app.snap.clone().unwrap();
+    let mut before = snap.judge.clone();
+    let mut sales = snap.judge.overall.clone();
+    sales.verdict = cutover::wire::Verdict::Fail;
+    before.cohorts.insert("sales/interior_designers".into(), sales);
+    let metrics = |judge| ServerMessage::Metrics {
+        seq: 60,
+        at: snap.now,
+        judge,
+        gates: snap.gates.clone(),
+        freshness: Box::new(snap.freshness.clone().unwrap()),
+    };
+    update(&mut app, Msg::Stream(Update::Message(metrics(before))));
+    app.now += 60_000;
+    update(&mut app, Msg::Stream(Update::Message(metrics(snap.judge.clone()))));
+    let row = app
+        .rows()
+        .iter()
+        .position(|id| id == "sales/interior_designers")
+        .unwrap();
+    app.screen.selected = row;
+    on_action(&mut app, UiAction::ViewComparison);
+    let screen = render(&app, 120, 40);
+    assert!(
+        screen.contains("sales/interior_designers · no enhanced traffic since 10:20:00"),
+        "{screen}"
+    );
+    assert!(screen.contains("FAIL"), "the last verdict, not overall PASS: {screen}");
+}

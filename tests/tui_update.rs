@@ -172,7 +172,7 @@ fn a_dialog_sends_the_revision_it_was_opened_on() {
         Msg::Stream(Update::Message(ServerMessage::Event {
             seq: 50,
             event,
-            state: moved,
+            state: Box::new(moved),
         })),
     );
     let screen = common::dashboard::render(&state, 100, 30);

@@ -51,10 +51,7 @@ pub fn describe(s: &StateView) -> String {
         s.step
     );
     for c in &s.cohorts {
-        let standing = serde_json::to_value(c.standing)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let standing = wire::format::standing(c.standing);
         let _ = writeln!(
             out,
             "  {:<36} {:<9} {:>6}  {standing}",

@@ -162,6 +162,10 @@ pub struct StateView {
     pub step_number: usize,
     /// Number of steps in the plan.
     pub step_count: usize,
+    /// Whether this step advances by itself once every gate passes.
+    pub auto_advance: bool,
+    /// The next step (`phase/step`), if there is one.
+    pub next_step: Option<String>,
     /// Every cohort.
     pub cohorts: Vec<CohortView>,
     /// Effective flags for everyone.
@@ -210,6 +214,11 @@ pub fn state_view(plan: &Plan, rollout: &Rollout) -> StateView {
         phase_count: plan.profile().phases.len(),
         step_number: rollout.step + 1,
         step_count: plan.steps().len(),
+        auto_advance: step.auto_advance,
+        next_step: (rollout.step + 1 < plan.steps().len()).then(|| {
+            let (p, s) = plan.step(rollout.step + 1);
+            format!("{}/{}", p.id, s.id)
+        }),
         cohorts,
         flags: flags(plan, rollout),
         kill_switches: plan

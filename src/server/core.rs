@@ -211,7 +211,7 @@ impl Core {
                         at: at.0,
                         judge,
                         gates,
-                        freshness,
+                        freshness: Box::new(freshness),
                     });
                     self.refresh();
                 }
@@ -266,7 +266,10 @@ impl Core {
                 });
             }
             EventKind::Transition(_) | EventKind::Refused { .. } => {
-                let state = convert::state(&view::state_view(&self.plan, &self.state.rollout));
+                let state = Box::new(convert::state(&view::state_view(
+                    &self.plan,
+                    &self.state.rollout,
+                )));
                 self.hub.publish(|seq| ServerMessage::Event {
                     seq,
                     event: convert::event(event),

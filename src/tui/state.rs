@@ -49,6 +49,18 @@ impl View {
         View::Timeline,
     ];
 
+    /// Its short tab label, for narrow screens.
+    #[must_use]
+    pub fn short_label(self) -> &'static str {
+        match self {
+            View::Overview => "1 All",
+            View::Departments => "2 Cohorts",
+            View::Comparison => "3 Compare",
+            View::Alerts => "4 Alerts",
+            View::Timeline => "5 Time",
+        }
+    }
+
     /// Its tab label.
     #[must_use]
     pub fn label(self) -> &'static str {
@@ -165,6 +177,11 @@ pub struct Toast {
 pub struct History {
     /// Overall enhanced share after each metrics window (basis points), oldest first.
     pub split: VecDeque<u64>,
+    /// The same per department.
+    pub departments: std::collections::BTreeMap<String, VecDeque<u64>>,
+    /// The last judgement seen per cohort and department, and when (dashboard clock): what
+    /// the comparison shows for a scope that no longer sends enhanced traffic.
+    pub judged: std::collections::BTreeMap<String, (i64, crate::wire::Judgement)>,
     /// When the last metrics window arrived (dashboard clock, ms; 0 before the first).
     pub metrics_at: i64,
     /// When the last window with data for the exposed cohorts arrived (dashboard clock, ms).

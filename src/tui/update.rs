@@ -317,6 +317,12 @@ fn on_message(state: &mut State, msg: ServerMessage) -> Step {
                     state.history.data_at = state.now;
                 }
             }
+            for (scope, j) in s.judge.cohorts.iter().chain(&s.judge.departments) {
+                state
+                    .history
+                    .judged
+                    .insert(scope.clone(), (state.now, j.clone()));
+            }
             // History seen again: incidents are rebuilt quietly, without the bell.
             for e in &s.events {
                 state.incidents.on_event(e);
@@ -332,7 +338,7 @@ fn on_message(state: &mut State, msg: ServerMessage) -> Step {
                 .on_event(&event)
                 .and_then(|k| alarm(state, k));
             if let Some(snap) = &mut state.snap {
-                snap.state = s;
+                snap.state = *s;
                 keep(&mut snap.events, event);
             }
         }
@@ -358,18 +364,19 @@ fn on_message(state: &mut State, msg: ServerMessage) -> Step {
             if freshness.exposed == 0 || freshness.with_data > 0 {
                 state.history.data_at = state.now;
             }
+            for (scope, j) in judge.cohorts.iter().chain(&judge.departments) {
+                state
+                    .history
+                    .judged
+                    .insert(scope.clone(), (state.now, j.clone()));
+            }
             if let Some(snap) = &mut state.snap {
                 snap.judge = judge;
                 snap.gates = gates;
                 snap.data_at = Some(at);
-                snap.freshness = Some(freshness);
+                snap.freshness = Some(*freshness);
             }
-            if let Some(share) = state.enhanced_share(None) {
-                state.history.split.push_back(share);
-                if state.history.split.len() > HISTORY {
-                    state.history.split.pop_front();
-                }
-            }
+            remember_split(state);
         }
         ServerMessage::Ping { now, .. } => {
             state.link.anchor = (state.now, now);
@@ -383,6 +390,25 @@ fn on_message(state: &mut State, msg: ServerMessage) -> Step {
     Step {
         redraw: true,
         effect,
+    }
+}
+
+/// One point of split history, overall and per department.
+fn remember_split(state: &mut State) {
+    let Some(snap) = &state.snap else { return };
+    let push = |series: &mut std::collections::VecDeque<u64>, share: u64| {
+        series.push_back(share);
+        if series.len() > HISTORY {
+            series.pop_front();
+        }
+    };
+    if let Some(share) = snap.state.enhanced_share(None) {
+        push(&mut state.history.split, share);
+    }
+    for d in snap.state.departments() {
+        let share = snap.state.enhanced_share(Some(d)).unwrap_or(0);
+        let series = state.history.departments.entry(d.to_owned()).or_default();
+        push(series, share);
     }
 }
 

@@ -256,6 +256,43 @@ impl fmt::Display for EventKind {
     }
 }
 
+impl Event {
+    /// The journal's seq for a journaled transition (what people number events by); alerts
+    /// and refusals are not journaled and have none.
+    #[must_use]
+    pub fn journal_seq(&self) -> Option<u64> {
+        match &self.kind {
+            EventKind::Transition(t) => Some(t.revision),
+            _ => None,
+        }
+    }
+
+    /// One short line: what happened and who did it, without the before → after detail.
+    #[must_use]
+    pub fn summary(&self) -> String {
+        match &self.kind {
+            EventKind::Transition(t) => {
+                let mut line = format!("{} by {}", t.command, t.actor);
+                if !t.actor.starts_with("rule:") && !t.reason.is_empty() {
+                    line = format!("{line}: {}", t.reason);
+                }
+                line
+            }
+            EventKind::Refused {
+                actor,
+                action,
+                message,
+                ..
+            } => format!("refused {action} by {actor}: {message}"),
+            EventKind::AlertFired { .. } => {
+                let full = self.kind.to_string();
+                full.split_once(": ").map_or(full.clone(), |(head, _)| head.to_owned())
+            }
+            EventKind::AlertResolved { key, .. } => format!("alert {key} resolved"),
+        }
+    }
+}
+
 impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.kind.fmt(f)

@@ -2,7 +2,7 @@
 //! UTC, weights in basis points as percentages, rounded readings. Kept beside the types so the
 //! dashboard and the CLI say the same thing the same way; `time::Period::human` uses it too.
 
-use super::state::Role;
+use super::state::{Role, Standing};
 
 /// A duration in milliseconds for people: the two largest units, e.g. `1h 26m`, `3d 4h`, `45s`.
 #[must_use]
@@ -53,6 +53,19 @@ pub fn percent(bp: u16) -> String {
 #[must_use]
 pub fn round4(v: f64) -> f64 {
     (v * 10_000.0).round() / 10_000.0
+}
+
+/// Why a cohort is where it is, in the words the CLI and the dashboard share.
+#[must_use]
+pub fn standing(s: Standing) -> &'static str {
+    match s {
+        Standing::Planned => "on plan",
+        Standing::Overridden => "manual weight",
+        Standing::Excluded => "excluded",
+        Standing::RolledBack => "rolled back",
+        Standing::Switched => "kill switch",
+        Standing::Killed => "killed",
+    }
 }
 
 /// A role's name.

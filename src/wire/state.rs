@@ -95,21 +95,6 @@ pub enum Standing {
     Killed,
 }
 
-impl Standing {
-    /// The standing as the CLI and the dashboard write it.
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        match self {
-            Standing::Planned => "planned",
-            Standing::Overridden => "overridden",
-            Standing::Excluded => "excluded",
-            Standing::RolledBack => "rolled back",
-            Standing::Switched => "switched off",
-            Standing::Killed => "killed",
-        }
-    }
-}
-
 /// How risky a cohort's migration is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -195,6 +180,12 @@ pub struct StateView {
     pub step_number: usize,
     /// Number of steps in the plan.
     pub step_count: usize,
+    /// Whether this step advances by itself once every gate passes.
+    #[serde(default)]
+    pub auto_advance: bool,
+    /// The next step (`phase/step`), if there is one.
+    #[serde(default)]
+    pub next_step: Option<String>,
     /// Every cohort, in plan order.
     pub cohorts: Vec<CohortView>,
     /// Effective flags for everyone.
@@ -222,6 +213,16 @@ impl StateView {
     /// weighting cohorts by their units where the plan gives them.
     #[must_use]
     pub fn enhanced_share(&self, department: Option<&str>) -> Option<u64> {
+        self.share(department, |c| c.weight_bp)
+    }
+
+    /// The share the plan prescribes at this step, weighted the same way.
+    #[must_use]
+    pub fn target_share(&self, department: Option<&str>) -> Option<u64> {
+        self.share(department, |c| c.target_weight_bp)
+    }
+
+    fn share(&self, department: Option<&str>, weight: impl Fn(&CohortView) -> u16) -> Option<u64> {
         let cohorts: Vec<_> = self
             .cohorts
             .iter()
@@ -231,7 +232,7 @@ impl StateView {
         (total > 0).then(|| {
             cohorts
                 .iter()
-                .map(|c| u64::from(c.weight_bp) * c.units.unwrap_or(1))
+                .map(|c| u64::from(weight(c)) * c.units.unwrap_or(1))
                 .sum::<u64>()
                 / total
         })

@@ -72,7 +72,7 @@ pub enum ServerMessage {
         /// What happened.
         event: Event,
         /// The state after it.
-        state: StateView,
+        state: Box<StateView>,
     },
     /// An alert fired, changed tier or resolved.
     Alert {
@@ -94,7 +94,7 @@ pub enum ServerMessage {
         /// The exit gates now.
         gates: Vec<Gate>,
         /// What the window covered, and each source's last word.
-        freshness: Freshness,
+        freshness: Box<Freshness>,
     },
     /// Keep-alive; carries the current seq and does not advance it.
     Ping {

@@ -189,6 +189,8 @@ pub fn state(s: &StateView) -> wire::StateView {
         phase_count: s.phase_count,
         step_number: s.step_number,
         step_count: s.step_count,
+        auto_advance: s.auto_advance,
+        next_step: s.next_step.clone(),
         cohorts: s.cohorts.iter().map(cohort).collect(),
         flags: flags(&s.flags),
         kill_switches: s.kill_switches.clone(),

@@ -1,6 +1,7 @@
 //! Legacy versus enhanced: per metric the two latest values, the relative delta, a sparkline of
-//! the enhanced history and the judge's verdict; the overall score and verdict on top. Shows
-//! the selected cohort's department in the Comparison view, everything in the Overview.
+//! the enhanced history and the judge's verdict; the score and verdict around it. In the
+//! Comparison view it follows the selected cohort — and for a cohort with no enhanced traffic
+//! now (rolled back, say) it shows the last values seen and since when; elsewhere, everything.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -48,26 +49,101 @@ fn number(v: Option<f64>) -> String {
     }
 }
 
+/// What the comparison shows: a scope, its judgement, and whether that judgement is the
+/// last one seen before the scope stopped sending enhanced traffic (wall time it was seen).
+pub struct Scope<'a> {
+    /// `overall`, a department or a cohort.
+    pub name: String,
+    /// The judgement shown.
+    pub judgement: Option<&'a Judgement>,
+    /// Set when the scope has no enhanced traffic now: when its last judgement was seen.
+    pub gone_since: Option<i64>,
+}
+
+/// The scope the comparison follows: the selected cohort in the Comparison view (or its
+/// department, or the last judgement seen if it was rolled back), everything otherwise.
+#[must_use]
+pub fn scope(ui: &State) -> Scope<'_> {
+    let Some(snap) = &ui.snap else {
+        return Scope {
+            name: "overall".into(),
+            judgement: None,
+            gone_since: None,
+        };
+    };
+    let overall = Scope {
+        name: "overall".into(),
+        judgement: Some(&snap.judge.overall),
+        gone_since: None,
+    };
+    if ui.screen.view != View::Comparison {
+        return overall;
+    }
+    let Some(id) = ui.rows().get(ui.screen.selected).cloned() else {
+        return overall;
+    };
+    if let Some(j) = snap.judge.cohorts.get(&id) {
+        return Scope {
+            name: id,
+            judgement: Some(j),
+            gone_since: None,
+        };
+    }
+    match ui.history.judged.get(&id) {
+        Some((seen, j)) => Scope {
+            name: id,
+            judgement: Some(j),
+            gone_since: Some(*seen),
+        },
+        None => Scope {
+            name: id,
+            judgement: None,
+            gone_since: None,
+        },
+    }
+}
+
+/// A scope with no enhanced traffic and none remembered.
+fn nothing_to_compare(f: &mut Frame, area: Rect, ui: &State, name: &str) {
+    let mode = ui
+        .snap
+        .as_ref()
+        .and_then(|s| s.state.cohorts.iter().find(|c| c.id == name))
+        .map_or("—", |c| c.mode.name());
+    let text = format!(
+        "{name}: no enhanced traffic to compare (mode {mode}), and none seen since the dashboard started"
+    );
+    f.render_widget(
+        ratatui::widgets::Paragraph::new(Span::styled(text, ui.look.theme.muted()))
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .block(block(ui, " Legacy vs enhanced ")),
+        area,
+    );
+}
+
+fn title(name: &str, judgement: &Judgement, gone_since: Option<i64>) -> String {
+    let score = judgement.score.map_or("—".into(), |s| format!("{s:.0}"));
+    match gone_since {
+        Some(seen) => format!(
+            " {name} · no enhanced traffic since {} · last values ",
+            chrono::DateTime::from_timestamp_millis(seen)
+                .map(|d| d.format("%H:%M:%S").to_string())
+                .unwrap_or_default()
+        ),
+        None => format!(" Legacy vs enhanced · {name} · score {score} "),
+    }
+}
+
 /// Draws the comparison.
 pub fn render(f: &mut Frame, area: Rect, ui: &State) {
-    let Some(snap) = &ui.snap else {
-        f.render_widget(block(ui, " Legacy vs enhanced "), area);
-        return;
-    };
     let t = &ui.look.theme;
-    let selected_dept = (ui.screen.view == View::Comparison)
-        .then(|| {
-            ui.rows()
-                .get(ui.screen.selected)
-                .and_then(|id| id.split('/').next().map(str::to_owned))
-        })
-        .flatten();
-    let (scope, judgement): (String, &Judgement) = match selected_dept
-        .as_ref()
-        .and_then(|d| snap.judge.departments.get(d).map(|j| (d.clone(), j)))
-    {
-        Some((d, j)) => (d, j),
-        None => ("overall".into(), &snap.judge.overall),
+    let Scope {
+        name,
+        judgement,
+        gone_since,
+    } = scope(ui);
+    let Some(judgement) = judgement else {
+        return nothing_to_compare(f, area, ui, &name);
     };
     let verdict = match judgement.verdict {
         Verdict::Pass => Span::styled("PASS", t.strong(t.ok)),
@@ -75,9 +151,22 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
         Verdict::Fail => Span::styled("FAIL", t.strong(t.crit)),
         Verdict::NoData => Span::styled("NO DATA — a human decides", t.strong(t.warn)),
     };
-    let overall_score = judgement.score.map_or("—".into(), |s| format!("{s:.0}"));
-    let title = format!(" Legacy vs enhanced · {scope} · score {overall_score} ");
-    let spark_w = usize::from(area.width.saturating_sub(60)).clamp(0, 40);
+    let title = title(&name, judgement, gone_since);
+    // Columns sized to the room: the metric name up to 30 characters, legacy only when it
+    // fits, the history with what is left.
+    let inner_w = usize::from(area.width.saturating_sub(2));
+    let longest = judgement
+        .metrics
+        .iter()
+        .map(|m| m.metric.chars().count())
+        .max()
+        .unwrap_or(6)
+        .min(30);
+    let with_legacy = inner_w >= longest + 44;
+    let name_w = longest.min(inner_w.saturating_sub(if with_legacy { 40 } else { 30 }).max(6));
+    let used = name_w + 30 + if with_legacy { 10 } else { 0 };
+    let spark_w = inner_w.saturating_sub(used + 1).min(40);
+    let dim = gone_since.is_some();
     let rows: Vec<Row> = judgement
         .metrics
         .iter()
@@ -90,36 +179,40 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
             let delta = m
                 .relative
                 .map_or("—".into(), |r| format!("{:+.1}%", r * 100.0));
-            let mut cells = vec![
-                Cell::from(m.metric.clone()),
-                Cell::from(number(m.legacy)),
+            let mut cells = vec![Cell::from(super::split::truncate(&m.metric, name_w))];
+            if with_legacy {
+                cells.push(Cell::from(number(m.legacy)));
+            }
+            cells.extend([
                 Cell::from(number(m.enhanced)),
                 Cell::from(delta),
                 Cell::from(Line::from(v)),
-            ];
-            if spark_w > 0 {
+            ]);
+            if spark_w >= 4 {
                 cells.push(Cell::from(Span::styled(
                     sparkline(ui, &m.enhanced_history, spark_w),
                     t.strong(t.enhanced),
                 )));
             }
-            Row::new(cells).style(t.text())
+            Row::new(cells).style(if dim { t.muted() } else { t.text() })
         })
         .collect();
-    let mut widths = vec![
-        Constraint::Length(18),
-        Constraint::Length(9),
-        Constraint::Length(9),
-        Constraint::Length(8),
-        Constraint::Length(8),
-    ];
-    if spark_w > 0 {
-        widths.push(Constraint::Length(u16::try_from(spark_w).unwrap_or(0)));
+    let mut widths = vec![Constraint::Length(u16::try_from(name_w).unwrap_or(6))];
+    let mut header = vec!["metric"];
+    if with_legacy {
+        widths.push(Constraint::Length(9));
+        header.push("legacy");
     }
-    let header = Row::new(vec![
-        "metric", "legacy", "enhanced", "delta", "verdict", "history",
-    ])
-    .style(t.muted());
+    widths.extend([
+        Constraint::Length(9),
+        Constraint::Length(8),
+        Constraint::Length(8),
+    ]);
+    header.extend(["enhanced", "delta", "verdict"]);
+    if spark_w >= 4 {
+        widths.push(Constraint::Length(u16::try_from(spark_w).unwrap_or(0)));
+        header.push("history");
+    }
     let b = block(ui, &title).title_bottom(Line::from(vec![
         Span::raw(" verdict "),
         verdict,
@@ -127,7 +220,7 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
     ]));
     f.render_widget(
         Table::new(rows, widths)
-            .header(header)
+            .header(Row::new(header).style(t.muted()))
             .block(b)
             .column_spacing(1),
         area,

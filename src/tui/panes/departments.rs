@@ -1,6 +1,8 @@
-//! Departments × cohorts: per cohort its mode, current and target weight (a gauge), standing
-//! (healthy, alerting, rolled back, excluded…), risk and rollback-time objective. The selected
-//! row is highlighted; `/` filters.
+//! Departments × cohorts: per cohort its mode, a gauge of its weight with the plan's target
+//! marked (shadow and parallel drawn as a mirror, since they see traffic at weight 0), the
+//! weight now and the target, its standing (on plan, alerting, rolled back, excluded…), risk
+//! and rollback-time objective. Columns are sized to their content, names cut with an
+//! ellipsis; the selected row is highlighted; `/` filters.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -8,25 +10,29 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
 
 use super::block;
-use super::split::bar_with_target;
+use super::split::{bar_with_target, truncate};
 use crate::tui::state::State;
 use crate::wire::format::percent;
-use crate::wire::{Risk, Standing};
+use crate::wire::{CohortView, Mode, Risk, Standing};
 
-fn standing(ui: &State, id: &str, department: &str, s: Standing) -> Span<'static> {
+/// The standing as both the dashboard and the CLI say it, with the dashboard's one extra:
+/// a cohort on plan whose scope has an alert firing is `alerting`.
+fn standing(ui: &State, c: &CohortView) -> Span<'static> {
     let t = &ui.look.theme;
     let alerting = ui.snap.as_ref().is_some_and(|snap| {
         snap.alerts
             .iter()
-            .any(|a| a.scope == id || a.scope == department)
+            .any(|a| a.scope == c.id || a.scope == c.department)
     });
-    match s {
-        Standing::RolledBack => Span::styled("rolled back", t.strong(t.crit)),
-        Standing::Killed | Standing::Switched => Span::styled("kill switch", t.strong(t.crit)),
-        Standing::Excluded => Span::styled("excluded", t.muted()),
+    let word = crate::wire::format::standing(c.standing);
+    match c.standing {
+        Standing::RolledBack | Standing::Killed | Standing::Switched => {
+            Span::styled(word, t.strong(t.crit))
+        }
+        Standing::Excluded => Span::styled(word, t.muted()),
         _ if alerting => Span::styled("alerting", t.strong(t.warn)),
-        Standing::Overridden => Span::styled("manual", t.strong(t.accent)),
-        Standing::Planned => Span::styled("healthy", t.strong(t.ok)),
+        Standing::Overridden => Span::styled(word, t.strong(t.accent)),
+        Standing::Planned => Span::styled(word, t.strong(t.ok)),
     }
 }
 
@@ -37,6 +43,26 @@ fn risk(r: Risk) -> &'static str {
         Risk::High => "high",
         Risk::Critical => "critical",
     }
+}
+
+/// The gauge: a bar with the target marked, or for shadow and parallel a mirror mark.
+fn gauge(ui: &State, c: &CohortView, width: u16) -> Line<'static> {
+    if matches!(c.mode, Mode::Shadow | Mode::Parallel) {
+        let t = &ui.look.theme;
+        let fill = if ui.look.ascii { "~" } else { "≈" };
+        let label = " mirror";
+        let n = usize::from(width).saturating_sub(label.len());
+        return Line::from(vec![
+            Span::styled(fill.repeat(n), t.strong(t.accent)),
+            Span::styled(label, t.muted()),
+        ]);
+    }
+    Line::from(bar_with_target(
+        ui,
+        u64::from(c.weight_bp),
+        u64::from(c.target_weight_bp),
+        width,
+    ))
 }
 
 /// Draws the table.
@@ -58,33 +84,36 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
     let wide = area.width >= 110;
     let gauge_w: u16 = if wide { 20 } else { 10 };
     let rows = ui.rows();
-    let body: Vec<Row> = snap
+    let shown: Vec<&CohortView> = snap
         .state
         .cohorts
         .iter()
         .filter(|c| rows.contains(&c.id))
+        .collect();
+    // Every other column (with its spacing); the cohort id gets the rest, up to its length.
+    let others: u16 =
+        9 + 7 + 13 + if medium { gauge_w + 1 + 8 } else { 0 } + if wide { 9 + 10 } else { 0 };
+    let longest = shown.iter().map(|c| c.id.chars().count()).max().unwrap_or(6);
+    let id_w = u16::try_from(longest)
+        .unwrap_or(u16::MAX)
+        .min(area.width.saturating_sub(others + 2))
+        .max(6);
+    let body: Vec<Row> = shown
+        .iter()
         .enumerate()
         .map(|(i, c)| {
-            let (now, target) = (percent(c.weight_bp), percent(c.target_weight_bp));
-            let mut cells = vec![Cell::from(c.id.clone()), Cell::from(c.mode.name())];
+            let mut cells = vec![
+                Cell::from(truncate(&c.id, usize::from(id_w))),
+                Cell::from(c.mode.name()),
+            ];
             if medium {
-                cells.push(Cell::from(Line::from(bar_with_target(
-                    ui,
-                    u64::from(c.weight_bp),
-                    u64::from(c.target_weight_bp),
-                    gauge_w,
-                ))));
+                cells.push(Cell::from(gauge(ui, c, gauge_w)));
             }
-            cells.push(Cell::from(now));
+            cells.push(Cell::from(percent(c.weight_bp)));
             if medium {
-                cells.push(Cell::from(format!("→{target}")));
+                cells.push(Cell::from(format!("→{}", percent(c.target_weight_bp))));
             }
-            cells.push(Cell::from(Line::from(standing(
-                ui,
-                &c.id,
-                &c.department,
-                c.standing,
-            ))));
+            cells.push(Cell::from(Line::from(standing(ui, c))));
             if wide {
                 let objective = if c.rollback_objective == "0s" {
                     "immediate".to_owned()
@@ -94,27 +123,27 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
                 cells.push(Cell::from(risk(c.risk)));
                 cells.push(Cell::from(objective));
             }
-            let row = Row::new(cells);
-            if i == ui.screen.selected {
-                row.style(t.selected())
+            let style = if i == ui.screen.selected {
+                t.selected()
             } else {
-                row.style(t.text())
-            }
+                t.text()
+            };
+            Row::new(cells).style(style)
         })
         .collect();
-    let mut widths = vec![Constraint::Fill(1), Constraint::Length(8)];
+    let mut widths = vec![Constraint::Length(id_w), Constraint::Length(8)];
     let mut header = vec!["cohort", "mode"];
     if medium {
         widths.push(Constraint::Length(gauge_w));
         header.push("enhanced");
     }
-    widths.push(Constraint::Length(5));
+    widths.push(Constraint::Length(6));
     header.push("now");
     if medium {
         widths.push(Constraint::Length(7));
         header.push("target");
     }
-    widths.push(Constraint::Length(11));
+    widths.push(Constraint::Length(12));
     header.push("status");
     if wide {
         widths.extend([Constraint::Length(8), Constraint::Length(9)]);

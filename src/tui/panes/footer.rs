@@ -1,5 +1,6 @@
-//! The footer: key hints from the keymap, or the newest toast (errors in the critical colour,
-//! with the server's reason).
+//! The footer: key hints from the keymap, most important first and as many as fit — always
+//! ending with help and quit; in read-only mode only the keys that work. Or the newest status
+//! message (errors in the critical colour, with the server's reason).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -7,7 +8,36 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::tui::keymap::UiAction;
-use crate::tui::state::State;
+use crate::tui::state::{Conn, State};
+use crate::wire::Status;
+
+/// The hints in order of importance (the last two are always shown).
+fn hints(ui: &State) -> Vec<(UiAction, &'static str)> {
+    let paused = ui
+        .snap
+        .as_ref()
+        .is_some_and(|s| matches!(s.state.status, Status::Paused | Status::RollingBack));
+    let waiting = ui.incidents.unacked().count() > 0;
+    let mut list = Vec::new();
+    if !ui.look.read_only {
+        list.push((UiAction::Kill, "KILL"));
+        list.push((UiAction::PauseResume, if paused { "resume" } else { "pause" }));
+        if waiting {
+            list.push((UiAction::Ack, "ack incidents"));
+        }
+        list.extend([
+            (UiAction::Rollback, "rollback"),
+            (UiAction::Advance, "advance"),
+        ]);
+    }
+    list.extend([
+        (UiAction::NextView, "views"),
+        (UiAction::Command, "cmd"),
+        (UiAction::Help, "help"),
+        (UiAction::Quit, "quit"),
+    ]);
+    list
+}
 
 /// Draws the footer.
 pub fn render(f: &mut Frame, area: Rect, ui: &State) {
@@ -24,23 +54,37 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
         );
         return;
     }
-    let hints = [
-        (UiAction::Advance, "advance"),
-        (UiAction::PauseResume, "pause"),
-        (UiAction::Rollback, "rollback"),
-        (UiAction::Kill, "KILL"),
-        (UiAction::Ack, "ack"),
-        (UiAction::NextView, "views"),
-        (UiAction::Command, "cmd"),
-        (UiAction::Help, "help"),
-        (UiAction::Quit, "quit"),
-    ];
+    let keys: Vec<(String, &str)> = hints(ui)
+        .into_iter()
+        .filter_map(|(a, label)| ui.look.keymap.key_for(a).map(|k| (k.to_owned(), label)))
+        .collect();
+    let cost = |(k, l): &(String, &str)| k.chars().count() + l.chars().count() + 4;
+    let must: usize = keys.iter().rev().take(2).map(cost).sum();
+    let mut room = usize::from(area.width).saturating_sub(must);
     let mut spans = Vec::new();
-    for (action, label) in hints {
-        if let Some(key) = ui.look.keymap.key_for(action) {
-            spans.push(Span::styled(format!(" {key} "), t.selected()));
-            spans.push(Span::styled(format!(" {label} "), t.muted()));
+    if ui.look.read_only {
+        spans.push(Span::styled(" READ-ONLY ", t.strong(t.warn)));
+        room = room.saturating_sub(11);
+    } else if ui.link.conn == Conn::Reconnecting {
+        spans.push(Span::styled(" actions wait for LIVE ", t.strong(t.warn)));
+        room = room.saturating_sub(23);
+    }
+    let (optional, last) = keys.split_at(keys.len().saturating_sub(2));
+    for hint in optional {
+        if cost(hint) > room {
+            break;
         }
+        room -= cost(hint);
+        push(&mut spans, ui, hint);
+    }
+    for hint in last {
+        push(&mut spans, ui, hint);
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn push(spans: &mut Vec<Span<'static>>, ui: &State, (key, label): &(String, &str)) {
+    let t = &ui.look.theme;
+    spans.push(Span::styled(format!(" {key} "), t.selected()));
+    spans.push(Span::styled(format!(" {label} "), t.muted()));
 }

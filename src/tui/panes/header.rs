@@ -124,10 +124,10 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
     }
     let wide = area.width >= 120;
     for v in View::ALL {
-        let label = if wide {
-            v.label().to_owned()
-        } else {
-            v.label()[..1].to_owned()
+        let label = match (wide, area.width >= 100, v == ui.screen.view) {
+            (true, _, _) => v.label(),
+            (false, true, _) | (false, false, true) => v.short_label(),
+            (false, false, false) => &v.label()[..1],
         };
         line2.push(Span::styled(
             format!(" {label} "),

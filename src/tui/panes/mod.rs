@@ -16,6 +16,7 @@ pub mod footer;
 pub mod header;
 pub mod incidents;
 pub mod modal;
+pub mod next;
 pub mod split;
 pub mod timeline;
 
@@ -119,41 +120,93 @@ fn waiting(f: &mut Frame, area: Rect, ui: &State) {
     );
 }
 
+/// Rows a pane needs for `lines` of content inside its border.
+fn rows(lines: usize) -> u16 {
+    u16::try_from(lines).unwrap_or(u16::MAX).saturating_add(2)
+}
+
 fn overview(f: &mut Frame, area: Rect, ui: &State) {
-    let tall = area.height >= 40;
-    // On tall screens the split shows every department and the history under them.
-    let departments = ui.snap.as_ref().map_or(0, |s| s.state.departments().len());
-    let split_h = if tall {
-        u16::try_from(departments)
-            .unwrap_or(6)
-            .saturating_add(6)
-            .min(area.height / 3)
+    let (departments, gates) = ui.snap.as_ref().map_or((0, 0), |s| {
+        (s.state.departments().len(), s.gates.len())
+    });
+    if area.width >= 230 && area.height >= 60 {
+        return war_room(f, area, ui, departments, gates);
+    }
+    let small = area.height < 30;
+    // The split shows every department when there is room; on small screens, overall only.
+    let split_h = if small { 3 } else { rows(departments + 1).min(area.height / 3) };
+    let next_h = if small { rows(gates.min(2)) } else { rows(gates).clamp(3, area.height / 4) };
+    let wide = area.width >= 120;
+    let top_h = if wide { split_h.max(next_h) } else { split_h };
+    let mut constraints = vec![Constraint::Length(top_h)];
+    if !wide {
+        constraints.push(Constraint::Length(next_h));
+    }
+    // The table takes what its rows need (up to about half), the comparison and timeline the
+    // rest.
+    let cohorts = ui.snap.as_ref().map_or(0, |s| s.state.cohorts.len());
+    let used = top_h + if wide { 0 } else { next_h };
+    let table_h = if small {
+        area.height.saturating_sub(used + 5)
     } else {
-        3
+        rows(cohorts + 1).min(area.height.saturating_sub(used) / 2)
     };
-    let bottom_h = if tall {
-        area.height / 3
+    constraints.extend([Constraint::Length(table_h), Constraint::Min(5)]);
+    let parts = Layout::vertical(constraints).split(area);
+    if wide {
+        let [split_area, next_area] =
+            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
+                .areas(parts[0]);
+        split::render(f, split_area, ui);
+        next::render(f, next_area, ui);
     } else {
-        (area.height.saturating_sub(split_h) / 3).max(5)
-    };
-    let [split_area, middle, bottom] = Layout::vertical([
-        Constraint::Length(split_h),
-        Constraint::Min(4),
-        Constraint::Length(bottom_h),
-    ])
-    .areas(area);
-    split::render(f, split_area, ui);
-    let alerts_w = if area.width >= 160 {
-        area.width / 3
+        split::render(f, parts[0], ui);
+        next::render(f, parts[1], ui);
+    }
+    let (middle, bottom) = (parts[parts.len() - 2], parts[parts.len() - 1]);
+    let incidents_w = if area.width >= 160 {
+        area.width * 2 / 5
     } else {
-        30.min(area.width / 2)
+        (area.width * 2 / 5).max(30).min(area.width / 2)
     };
-    let [table, alert_area] =
-        Layout::horizontal([Constraint::Min(20), Constraint::Length(alerts_w)]).areas(middle);
+    let [table, strip] =
+        Layout::horizontal([Constraint::Min(20), Constraint::Length(incidents_w)]).areas(middle);
     departments::render(f, table, ui);
-    incidents::render(f, alert_area, ui);
+    incidents::render(f, strip, ui);
     let [cmp, tl] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
     compare::render(f, cmp, ui);
+    timeline::render(f, tl, ui);
+}
+
+/// A war-room screen (250×70 and up): the split beside the comparison, the whole table, then
+/// what comes next, the incidents and the timeline side by side.
+fn war_room(f: &mut Frame, area: Rect, ui: &State, departments: usize, gates: usize) {
+    let metrics = ui
+        .snap
+        .as_ref()
+        .map_or(0, |s| s.judge.overall.metrics.len());
+    let top_h = rows(departments + 1).max(rows(metrics + 1)).min(area.height / 3);
+    let cohorts = ui.snap.as_ref().map_or(0, |s| s.state.cohorts.len());
+    let table_h = rows(cohorts + 1).min(area.height / 3);
+    let [top, table, bottom] = Layout::vertical([
+        Constraint::Length(top_h),
+        Constraint::Length(table_h),
+        Constraint::Min(rows(gates)),
+    ])
+    .areas(area);
+    let [split_area, cmp] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
+    split::render(f, split_area, ui);
+    compare::render(f, cmp, ui);
+    departments::render(f, table, ui);
+    let [next_area, strip, tl] = Layout::horizontal([
+        Constraint::Percentage(30),
+        Constraint::Percentage(35),
+        Constraint::Percentage(35),
+    ])
+    .areas(bottom);
+    next::render(f, next_area, ui);
+    incidents::render(f, strip, ui);
     timeline::render(f, tl, ui);
 }

@@ -1,13 +1,16 @@
-//! Traffic split: legacy | enhanced overall as a bar, per department when there is room, and
-//! the history of the overall share as a sparkline on tall screens.
+//! Traffic split: the share of units on enhanced overall and per department, each as a bar
+//! with the plan's target marked, the share now and the target, how it is served when the bar
+//! alone would mislead (shadow and parallel mirror traffic at weight 0; rolled back), and the
+//! share over time as a sparkline.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Sparkline};
+use ratatui::widgets::Paragraph;
 
 use super::block;
 use crate::tui::state::State;
+use crate::wire::{Mode, Standing};
 
 /// A bar of `width` cells, `bp` of 10,000 on enhanced.
 #[must_use]
@@ -70,72 +73,109 @@ pub fn bar_with_target(ui: &State, bp: u64, target: u64, width: u16) -> Vec<Span
     spans
 }
 
-#[expect(clippy::cast_precision_loss, reason = "basis points")]
+/// A weight in basis points as a percentage with one decimal.
 fn pct(bp: u64) -> String {
-    format!("{:>5.1}%", bp as f64 / 100.0)
+    format!("{}.{}%", bp / 100, (bp % 100) / 10)
 }
 
-/// Draws the split.
+/// A sparkline of shares (basis points), as text, `width` characters at most.
+#[must_use]
+pub fn spark(ui: &State, values: &[u64], width: usize) -> String {
+    let ticks: &[char] = if ui.look.ascii {
+        &['_', '.', '-', '=', '#']
+    } else {
+        &['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█']
+    };
+    let steps = u64::try_from(ticks.len() - 1).unwrap_or(1);
+    values[values.len().saturating_sub(width)..]
+        .iter()
+        .map(|v| ticks[usize::try_from(v.min(&10_000) * steps / 10_000).unwrap_or(0)])
+        .collect()
+}
+
+/// How a department is served now, when the bar alone would mislead: shadow and parallel
+/// mirror traffic to enhanced at weight 0, which is not the same as "no traffic".
+fn served(snap: &crate::wire::Snapshot, department: Option<&str>) -> Option<String> {
+    let cohorts: Vec<_> = snap
+        .state
+        .cohorts
+        .iter()
+        .filter(|c| department.is_none_or(|d| c.department == d))
+        .collect();
+    let count = |m: Mode| cohorts.iter().filter(|c| c.mode == m).count();
+    let (shadow, parallel) = (count(Mode::Shadow), count(Mode::Parallel));
+    let back = cohorts
+        .iter()
+        .filter(|c| c.standing == Standing::RolledBack)
+        .count();
+    let mut parts = Vec::new();
+    if shadow > 0 {
+        parts.push(format!("{shadow} shadow"));
+    }
+    if parallel > 0 {
+        parts.push(format!("{parallel} parallel"));
+    }
+    if back > 0 {
+        parts.push(format!("{back} rolled back"));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// Draws the split: overall, then one line per department — a bar with the plan's target
+/// marked, the share now and the target, how it is served, and the share over time.
 pub fn render(f: &mut Frame, area: Rect, ui: &State) {
-    let b = block(ui, " Traffic: legacy → enhanced ");
+    let b = block(ui, " Traffic on enhanced (┃ the plan's target) ");
+    let b = if ui.look.ascii {
+        block(ui, " Traffic on enhanced (| the plan's target) ")
+    } else {
+        b
+    };
     let inner = b.inner(area);
     f.render_widget(b, area);
     let Some(snap) = &ui.snap else { return };
     let t = &ui.look.theme;
-    let overall = ui.enhanced_share(None).unwrap_or(0);
-    let label_w = 14u16;
-    // The label, the bar, then " 100.0% enh" (11 columns).
-    let bar_w = inner.width.saturating_sub(label_w + 11).max(4);
-    let mut lines = vec![Line::from(
-        [
-            vec![Span::styled(format!("{:<14}", "overall"), t.strong(t.fg))],
-            bar(ui, overall, bar_w),
-            vec![Span::styled(format!(" {} enh", pct(overall)), t.text())],
-        ]
-        .concat(),
-    )];
-    let depts = snap.state.departments();
-    let room = usize::from(inner.height.saturating_sub(1));
-    let history_rows = if inner.height >= 6 && !ui.look.ascii && !ui.history.split.is_empty() {
-        3
-    } else {
-        0
+    let width = usize::from(inner.width);
+    let bar_w = u16::try_from((width / 3).clamp(8, 30)).unwrap_or(8);
+    let line = |name: &str, department: Option<&str>, history: &[u64]| {
+        let now = snap.state.enhanced_share(department).unwrap_or(0);
+        let target = snap.state.target_share(department).unwrap_or(0);
+        let mirror = served(snap, department);
+        let mut spans = vec![Span::styled(
+            format!("{:<13} ", truncate(name, 12)),
+            if department.is_none() { t.strong(t.fg) } else { t.text() },
+        )];
+        spans.extend(bar_with_target(ui, now, target, bar_w));
+        let numbers = if now == target {
+            format!(" {:>6}", pct(now))
+        } else {
+            format!(" {:>6} → {}", pct(now), pct(target))
+        };
+        spans.push(Span::styled(format!("{numbers:<17}"), t.text()));
+        let mut used = 14 + usize::from(bar_w) + 17;
+        if let Some(m) = mirror {
+            let m = truncate(&m, 28);
+            used += m.chars().count() + 1;
+            spans.push(Span::styled(format!("{m} "), t.strong(t.accent)));
+        }
+        let room = width.saturating_sub(used + 1);
+        if room >= 8 && !history.is_empty() {
+            spans.push(Span::styled(spark(ui, history, room), t.strong(t.enhanced)));
+        }
+        Line::from(spans)
     };
-    for d in depts.iter().take(room.saturating_sub(history_rows)) {
-        let bp = ui.enhanced_share(Some(d)).unwrap_or(0);
-        lines.push(Line::from(
-            [
-                vec![Span::styled(format!("{:<14}", truncate(d, 13)), t.text())],
-                bar(ui, bp, bar_w),
-                vec![Span::styled(format!(" {}", pct(bp)), t.text())],
-            ]
-            .concat(),
-        ));
-    }
-    let [text, spark] = Layout::vertical([
-        Constraint::Min(1),
-        Constraint::Length(u16::try_from(history_rows).unwrap_or(0)),
-    ])
-    .areas(inner);
-    f.render_widget(Paragraph::new(lines), text);
-    if history_rows > 0 {
-        let data: Vec<u64> = ui
+    let overall: Vec<u64> = ui.history.split.iter().copied().collect();
+    let mut lines = vec![line("overall", None, &overall)];
+    let room = usize::from(inner.height.saturating_sub(1));
+    for d in snap.state.departments().into_iter().take(room) {
+        let history: Vec<u64> = ui
             .history
-            .split
-            .iter()
-            .rev()
-            .take(usize::from(spark.width))
-            .rev()
-            .copied()
-            .collect();
-        f.render_widget(
-            Sparkline::default()
-                .data(&data)
-                .max(10_000)
-                .style(t.strong(t.enhanced)),
-            spark,
-        );
+            .departments
+            .get(d)
+            .map(|h| h.iter().copied().collect())
+            .unwrap_or_default();
+        lines.push(line(d, Some(d), &history));
     }
+    f.render_widget(Paragraph::new(lines), inner);
 }
 
 /// Cuts a string to `n` characters.
