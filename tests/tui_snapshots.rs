@@ -206,7 +206,9 @@ fn the_comparison_follows_a_rolled_back_selection() {
     let mut before = snap.judge.clone();
     let mut sales = snap.judge.overall.clone();
     sales.verdict = cutover::wire::Verdict::Fail;
-    before.cohorts.insert("sales/interior_designers".into(), sales);
+    before
+        .cohorts
+        .insert("sales/interior_designers".into(), sales);
     let metrics = |judge| ServerMessage::Metrics {
         seq: 60,
         at: snap.now,
@@ -216,7 +218,10 @@ fn the_comparison_follows_a_rolled_back_selection() {
     };
     update(&mut app, Msg::Stream(Update::Message(metrics(before))));
     app.now += 60_000;
-    update(&mut app, Msg::Stream(Update::Message(metrics(snap.judge.clone()))));
+    update(
+        &mut app,
+        Msg::Stream(Update::Message(metrics(snap.judge.clone()))),
+    );
     let row = app
         .rows()
         .iter()
@@ -229,5 +234,8 @@ fn the_comparison_follows_a_rolled_back_selection() {
         screen.contains("sales/interior_designers · no enhanced traffic since 10:20:00"),
         "{screen}"
     );
-    assert!(screen.contains("FAIL"), "the last verdict, not overall PASS: {screen}");
+    assert!(
+        screen.contains("FAIL"),
+        "the last verdict, not overall PASS: {screen}"
+    );
 }

@@ -19,6 +19,8 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 fn press(state: &mut State, key: &str) -> Option<Effect> {
     let code = match key {
         "Tab" => KeyCode::Tab,
+        "PageDown" => KeyCode::PageDown,
+        "PageUp" => KeyCode::PageUp,
         "Enter" => KeyCode::Enter,
         "Esc" => KeyCode::Esc,
         "Up" => KeyCode::Up,
@@ -51,6 +53,7 @@ fn outcome(before: &State, after: &State, effect: Option<&Effect>) -> String {
             }
             Dialog::Input(i) => format!("input {:?} `{}`", i.purpose, i.text),
             Dialog::Help(_) => "help".into(),
+            Dialog::Detail(d) => format!("why {:?}", d.subject),
         };
     }
     if after.toasts.len() > before.toasts.len() {
@@ -61,6 +64,9 @@ fn outcome(before: &State, after: &State, effect: Option<&Effect>) -> String {
     }
     if after.screen.selected != before.screen.selected {
         return format!("row {}", after.screen.selected);
+    }
+    if after.screen.timeline.kinds != before.screen.timeline.kinds {
+        return format!("kinds {}", after.screen.timeline.kinds.name());
     }
     if after.look.theme.name != before.look.theme.name {
         return format!("theme {}", after.look.theme.name);
@@ -76,7 +82,7 @@ fn run(mode: &str, key: &str) -> String {
         "disconnected" => state.link.conn = Conn::Reconnecting,
         other => panic!("{other}"),
     }
-    if key == "k" || key == "Up" {
+    if ["k", "Up", "PageUp", "g"].contains(&key) {
         state.screen.selected = 2;
     }
     let before = state.clone();
@@ -131,7 +137,17 @@ fn every_binding_in_every_mode() {
         ("k", "row 1".into(), false),
         ("Down", "row 1".into(), false),
         ("Up", "row 1".into(), false),
-        ("t", "theme prod".into(), false),
+        ("PageDown", "row 10".into(), false),
+        ("PageUp", "row 0".into(), false),
+        ("g", "row 0".into(), false),
+        ("G", "row 18".into(), false),
+        (
+            "Enter",
+            "why Cohort(\"pilot/internal_testing\")".into(),
+            false,
+        ),
+        ("f", "view Timeline".into(), false),
+        ("t", "say: theme: prod (t for the next)".into(), false),
     ];
     let bound: Vec<String> = Keymap::builtin()
         .bindings()

@@ -10,55 +10,7 @@ use serde::Deserialize;
 /// The default keymap file.
 pub const DEFAULT: &str = include_str!("../../assets/keymap.toml");
 
-/// What a key asks the dashboard to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UiAction {
-    /// Leave the dashboard.
-    Quit,
-    /// Advance the rollout (with a confirmation showing the gates).
-    Advance,
-    /// Pause, or resume if paused.
-    PauseResume,
-    /// Roll back a department or cohort (picker).
-    Rollback,
-    /// Roll back everything.
-    RollbackAll,
-    /// The kill switch (typed confirmation; picker for named switches).
-    Kill,
-    /// Sign off a gate.
-    Approve,
-    /// Set a cohort's weight.
-    SetWeight,
-    /// Acknowledge an alert.
-    Ack,
-    /// Write a note.
-    Note,
-    /// Cycle the views.
-    NextView,
-    /// Every pane at once.
-    ViewOverview,
-    /// Departments and cohorts.
-    ViewDepartments,
-    /// Legacy versus enhanced.
-    ViewComparison,
-    /// Alerts.
-    ViewAlerts,
-    /// The timeline.
-    ViewTimeline,
-    /// Filter rows.
-    Filter,
-    /// The `:` command line.
-    Command,
-    /// Key help.
-    Help,
-    /// Move the selection down.
-    Down,
-    /// Move the selection up.
-    Up,
-    /// Cycle the themes.
-    NextTheme,
-}
+pub use super::ui_action::{Group, UiAction};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -165,6 +117,12 @@ impl Keymap {
             ("k", A::Up),
             ("Down", A::Down),
             ("Up", A::Up),
+            ("PageDown", A::PageDown),
+            ("PageUp", A::PageUp),
+            ("g", A::Top),
+            ("G", A::Bottom),
+            ("Enter", A::Details),
+            ("f", A::KindFilter),
             ("t", A::NextTheme),
         ];
         Keymap {

@@ -7,14 +7,17 @@
 //! dashboard imports only `wire`, `client` and `lifecycle`.
 
 pub mod actions;
+pub mod complete;
 pub mod dialog;
 pub mod freshness;
 pub mod incidents;
 pub mod keymap;
+pub mod navigate;
 pub mod panes;
 pub mod state;
 pub mod terminal;
 pub mod theme;
+pub mod ui_action;
 pub mod update;
 
 use std::time::Duration;

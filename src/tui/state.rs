@@ -9,7 +9,7 @@ use super::dialog::Dialog;
 use super::incidents::Incidents;
 use super::keymap::Keymap;
 use super::theme::Theme;
-use crate::wire::{Actor, Snapshot};
+use crate::wire::{Actor, Event, EventKind, Snapshot};
 
 /// The connection to the control plane, as shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +150,72 @@ pub struct Connection {
     pub anchor: (i64, i64),
 }
 
+/// Which events the timeline shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EventKinds {
+    /// Everything.
+    #[default]
+    All,
+    /// Alerts firing and resolving.
+    Alerts,
+    /// What people did (and what was refused).
+    Actions,
+    /// What rules and the engine did by themselves.
+    Automatic,
+}
+
+impl EventKinds {
+    /// The next filter (`f`).
+    #[must_use]
+    pub fn next(self) -> EventKinds {
+        match self {
+            EventKinds::All => EventKinds::Alerts,
+            EventKinds::Alerts => EventKinds::Actions,
+            EventKinds::Actions => EventKinds::Automatic,
+            EventKinds::Automatic => EventKinds::All,
+        }
+    }
+
+    /// Its name.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKinds::All => "all",
+            EventKinds::Alerts => "alerts",
+            EventKinds::Actions => "people's actions",
+            EventKinds::Automatic => "automatic",
+        }
+    }
+
+    /// Whether an event is of these kinds.
+    #[must_use]
+    pub fn admits(self, e: &Event) -> bool {
+        let automatic = |actor: &str| actor.starts_with("rule:") || actor == "engine";
+        match (self, &e.kind) {
+            (EventKinds::All, _)
+            | (
+                EventKinds::Alerts,
+                EventKind::AlertFired { .. } | EventKind::AlertResolved { .. },
+            ) => true,
+            (EventKinds::Actions, EventKind::Transition(t)) => !automatic(&t.actor),
+            (EventKinds::Actions, EventKind::Refused { actor, .. }) => !automatic(actor),
+            (EventKinds::Automatic, EventKind::Transition(t)) => automatic(&t.actor),
+            _ => false,
+        }
+    }
+}
+
+/// The timeline view's place: a cursor (0 is the newest shown), a text filter and kinds.
+#[derive(Debug, Clone, Default)]
+pub struct TimelineView {
+    /// The selected event among those shown, newest first.
+    pub cursor: usize,
+    /// Only events whose line contains this.
+    pub filter: String,
+    /// Only these kinds.
+    pub kinds: EventKinds,
+}
+
 /// Where the operator is.
 #[derive(Debug, Clone)]
 pub struct Screen {
@@ -159,6 +225,10 @@ pub struct Screen {
     pub selected: usize,
     /// Row filter.
     pub filter: String,
+    /// The timeline's place.
+    pub timeline: TimelineView,
+    /// Selected alert in the Alerts view.
+    pub alert: usize,
 }
 
 /// A message shown for a few seconds in the footer.
@@ -179,6 +249,8 @@ pub struct History {
     pub split: VecDeque<u64>,
     /// The same per department.
     pub departments: std::collections::BTreeMap<String, VecDeque<u64>>,
+    /// Each cohort's weight after each metrics window (basis points).
+    pub cohorts: std::collections::BTreeMap<String, VecDeque<u16>>,
     /// The last judgement seen per cohort and department, and when (dashboard clock): what
     /// the comparison shows for a scope that no longer sends enhanced traffic.
     pub judged: std::collections::BTreeMap<String, (i64, crate::wire::Judgement)>,
@@ -201,8 +273,10 @@ pub struct State {
     pub screen: Screen,
     /// The open dialog.
     pub dialog: Option<Dialog>,
-    /// Recent status messages, newest last.
+    /// Status messages showing now, newest last.
     pub toasts: VecDeque<Toast>,
+    /// Every status message so far (the last hundred), newest last, with when (wall ms).
+    pub messages: VecDeque<(i64, Toast)>,
     /// Split history and data age.
     pub history: History,
     /// Incidents until a human has seen them.
@@ -241,9 +315,12 @@ impl State {
                 view: View::Overview,
                 selected: 0,
                 filter: String::new(),
+                timeline: TimelineView::default(),
+                alert: 0,
             },
             dialog: None,
             toasts: VecDeque::new(),
+            messages: VecDeque::new(),
             history: History::default(),
             incidents: Incidents::default(),
             flash_until: 0,
@@ -253,11 +330,16 @@ impl State {
 
     /// Shows a status message.
     pub fn toast(&mut self, text: impl Into<String>, error: bool) {
-        self.toasts.push_back(Toast {
+        let toast = Toast {
             text: text.into(),
             error,
             until: self.now + TOAST_MS,
-        });
+        };
+        self.messages.push_back((self.now, toast.clone()));
+        if self.messages.len() > 100 {
+            self.messages.pop_front();
+        }
+        self.toasts.push_back(toast);
         while self.toasts.len() > 4 {
             self.toasts.pop_front();
         }
@@ -308,6 +390,21 @@ impl State {
             .iter()
             .map(|c| c.id.clone())
             .filter(|id| self.screen.filter.is_empty() || id.contains(&self.screen.filter))
+            .collect()
+    }
+
+    /// The events the timeline shows, newest first: its kinds and its filter applied.
+    #[must_use]
+    pub fn timeline(&self) -> Vec<&Event> {
+        let Some(snap) = &self.snap else {
+            return Vec::new();
+        };
+        let tl = &self.screen.timeline;
+        snap.events
+            .iter()
+            .rev()
+            .filter(|e| tl.kinds.admits(e))
+            .filter(|e| tl.filter.is_empty() || e.summary().contains(&tl.filter))
             .collect()
     }
 

@@ -5,12 +5,12 @@
 
 use ratatui::crossterm::event::KeyEvent;
 
-use super::actions;
 use super::dialog::{Dialog, Input, Outcome, Purpose};
 use super::incidents::Kind;
 use super::keymap::UiAction;
-use super::state::{Bell, Conn, EVENTS_KEPT, HISTORY, STALE_AFTER_MS, State, View};
+use super::state::{Bell, Conn, EVENTS_KEPT, HISTORY, STALE_AFTER_MS, State};
 use super::theme::Theme;
+use super::{actions, navigate};
 use crate::client::subscription::{Link, Update};
 use crate::wire::{ActionReply, ActionRequest, ErrorBody, Event, ServerMessage};
 
@@ -107,34 +107,17 @@ fn on_key(state: &mut State, key: KeyEvent) -> Option<Effect> {
 /// Handles a dashboard action (a bound key, or the same from a test).
 pub fn on_action(state: &mut State, action: UiAction) -> Option<Effect> {
     use UiAction as A;
+    if navigate::on_action(state, action) {
+        return None;
+    }
     let revision = state.revision();
-    let s = &mut state.screen;
     match action {
         A::Quit => return Some(Effect::Quit),
-        A::NextView => {
-            let i = View::ALL.iter().position(|v| *v == s.view).unwrap_or(0);
-            s.view = View::ALL[(i + 1) % View::ALL.len()];
-        }
-        A::ViewOverview => s.view = View::Overview,
-        A::ViewDepartments => s.view = View::Departments,
-        A::ViewComparison => s.view = View::Comparison,
-        A::ViewAlerts => s.view = View::Alerts,
-        A::ViewTimeline => s.view = View::Timeline,
-        A::Down => {
-            let last = state.rows().len().saturating_sub(1);
-            state.screen.selected = (state.screen.selected + 1).min(last);
-        }
-        A::Up => s.selected = s.selected.saturating_sub(1),
-        A::Help => state.dialog = Some(Dialog::Help(super::dialog::Help)),
-        A::NextTheme => state.look.theme = state.look.theme.next(),
-        A::Filter => {
-            let filter = s.filter.clone();
-            state.dialog = Some(Dialog::Input(Input::new(
-                "filter",
-                &filter,
-                Purpose::Filter,
-                revision,
-            )));
+        A::Help => state.dialog = Some(Dialog::Help(super::dialog::Help::default())),
+        A::NextTheme => {
+            state.look.theme = state.look.theme.next();
+            let name = state.look.theme.name.clone();
+            state.toast(format!("theme: {name} (t for the next)"), false);
         }
         A::Command => {
             state.dialog = Some(Dialog::Input(Input::new(
@@ -195,6 +178,21 @@ fn on_dialog_key(state: &mut State, mut dialog: Dialog, key: KeyEvent) -> Option
             Outcome::Close => return None,
             Outcome::Stay | Outcome::Say(_) => None,
         },
+        Dialog::Detail(detail) => match detail.on_key(key) {
+            Outcome::Close => return None,
+            _ => None,
+        },
+        Dialog::Input(input)
+            if key.code == ratatui::crossterm::event::KeyCode::Tab
+                && input.purpose == Purpose::Command =>
+        {
+            let (text, options) = super::complete::complete(state, &input.text);
+            input.text = text;
+            if !options.is_empty() {
+                state.toast(options.join("  "), false);
+            }
+            None
+        }
         Dialog::Input(input) => match input.on_key(key) {
             Outcome::Submit(text) => {
                 let input = input.clone();
@@ -213,6 +211,11 @@ fn submit(state: &mut State, input: &Input, text: &str) -> Option<Effect> {
         Purpose::Filter => {
             text.clone_into(&mut state.screen.filter);
             state.screen.selected = 0;
+            None
+        }
+        Purpose::EventFilter => {
+            text.clone_into(&mut state.screen.timeline.filter);
+            state.screen.timeline.cursor = 0;
             None
         }
         Purpose::Note if text.is_empty() => None,
@@ -239,7 +242,13 @@ pub fn command(state: &mut State, text: &str, revision: Option<u64>) -> Option<E
         "" => None,
         "q" | "quit" => Some(Effect::Quit),
         "help" => {
-            state.dialog = Some(Dialog::Help(super::dialog::Help));
+            state.dialog = Some(Dialog::Help(super::dialog::Help::default()));
+            None
+        }
+        "messages" => {
+            state.dialog = Some(Dialog::Detail(super::dialog::Detail::new(
+                super::dialog::Subject::Messages,
+            )));
             None
         }
         "theme" => {
@@ -404,6 +413,13 @@ fn remember_split(state: &mut State) {
     };
     if let Some(share) = snap.state.enhanced_share(None) {
         push(&mut state.history.split, share);
+    }
+    for c in &snap.state.cohorts {
+        let series = state.history.cohorts.entry(c.id.clone()).or_default();
+        series.push_back(c.weight_bp);
+        if series.len() > HISTORY {
+            series.pop_front();
+        }
     }
     for d in snap.state.departments() {
         let share = snap.state.enhanced_share(Some(d)).unwrap_or(0);

@@ -286,7 +286,8 @@ impl Event {
             } => format!("refused {action} by {actor}: {message}"),
             EventKind::AlertFired { .. } => {
                 let full = self.kind.to_string();
-                full.split_once(": ").map_or(full.clone(), |(head, _)| head.to_owned())
+                full.split_once(": ")
+                    .map_or(full.clone(), |(head, _)| head.to_owned())
             }
             EventKind::AlertResolved { key, .. } => format!("alert {key} resolved"),
         }

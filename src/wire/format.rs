@@ -2,7 +2,7 @@
 //! UTC, weights in basis points as percentages, rounded readings. Kept beside the types so the
 //! dashboard and the CLI say the same thing the same way; `time::Period::human` uses it too.
 
-use super::state::{Role, Standing};
+use super::state::{Risk, Role, Standing};
 
 /// A duration in milliseconds for people: the two largest units, e.g. `1h 26m`, `3d 4h`, `45s`.
 #[must_use]
@@ -65,6 +65,17 @@ pub fn standing(s: Standing) -> &'static str {
         Standing::RolledBack => "rolled back",
         Standing::Switched => "kill switch",
         Standing::Killed => "killed",
+    }
+}
+
+/// A risk level's name.
+#[must_use]
+pub fn risk(r: Risk) -> &'static str {
+    match r {
+        Risk::Low => "low",
+        Risk::Medium => "medium",
+        Risk::High => "high",
+        Risk::Critical => "critical",
     }
 }
 

@@ -14,6 +14,8 @@ pub enum Purpose {
     Note,
     /// Row filter.
     Filter,
+    /// Timeline filter.
+    EventFilter,
     /// `set-weight COHORT PCT`.
     Weight,
 }

@@ -3,11 +3,13 @@
 //! nothing of the server; `update` turns what it submits into effects.
 
 pub mod confirm;
+pub mod detail;
 pub mod help;
 pub mod input;
 pub mod picker;
 
 pub use confirm::Confirm;
+pub use detail::{Detail, Subject};
 pub use help::Help;
 pub use input::{Input, Purpose};
 pub use picker::{Choice, Pick, Picker};
@@ -36,4 +38,6 @@ pub enum Dialog {
     Input(Input),
     /// The keys.
     Help(Help),
+    /// Why: a cohort's, event's or alert's detail.
+    Detail(Detail),
 }

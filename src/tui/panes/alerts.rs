@@ -8,8 +8,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::block;
-use crate::tui::state::State;
+use super::{block, when};
+use crate::tui::state::{State, View};
 use crate::wire::{AlertSource, Tier};
 
 /// Draws the alerts.
@@ -32,7 +32,8 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
         lines.push(Line::from(Span::styled("nothing firing", t.muted())));
     }
     let detailed = area.width >= 60;
-    for a in &snap.alerts {
+    for (i, a) in snap.alerts.iter().enumerate() {
+        let chosen = ui.screen.view == View::Alerts && i == ui.screen.alert;
         let color = match a.tier {
             Tier::Critical => t.crit,
             Tier::Warning => t.warn,
@@ -48,15 +49,18 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
         if a.acked {
             spans.push(Span::styled(" ack", t.muted()));
         }
-        lines.push(Line::from(spans));
+        let head = Line::from(spans);
+        lines.push(if chosen {
+            head.style(t.selected())
+        } else {
+            head
+        });
         let source = if a.source == AlertSource::Alertmanager {
             "alertmanager"
         } else {
             "plan"
         };
-        let since = chrono::DateTime::from_timestamp_millis(a.since)
-            .map(|d| d.format("%m-%d %H:%M").to_string())
-            .unwrap_or_default();
+        let since = when(ui, a.since);
         let mut detail = format!("  since {since} · {source}");
         if let Some(action) = &a.action {
             let _ = write!(detail, " · {action}");

@@ -163,7 +163,11 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
         .unwrap_or(6)
         .min(30);
     let with_legacy = inner_w >= longest + 44;
-    let name_w = longest.min(inner_w.saturating_sub(if with_legacy { 40 } else { 30 }).max(6));
+    let name_w = longest.min(
+        inner_w
+            .saturating_sub(if with_legacy { 40 } else { 30 })
+            .max(6),
+    );
     let used = name_w + 30 + if with_legacy { 10 } else { 0 };
     let spark_w = inner_w.saturating_sub(used + 1).min(40);
     let dim = gone_since.is_some();

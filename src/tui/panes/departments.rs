@@ -13,7 +13,7 @@ use super::block;
 use super::split::{bar_with_target, truncate};
 use crate::tui::state::State;
 use crate::wire::format::percent;
-use crate::wire::{CohortView, Mode, Risk, Standing};
+use crate::wire::{CohortView, Mode, Standing};
 
 /// The standing as both the dashboard and the CLI say it, with the dashboard's one extra:
 /// a cohort on plan whose scope has an alert firing is `alerting`.
@@ -33,15 +33,6 @@ fn standing(ui: &State, c: &CohortView) -> Span<'static> {
         _ if alerting => Span::styled("alerting", t.strong(t.warn)),
         Standing::Overridden => Span::styled(word, t.strong(t.accent)),
         Standing::Planned => Span::styled(word, t.strong(t.ok)),
-    }
-}
-
-fn risk(r: Risk) -> &'static str {
-    match r {
-        Risk::Low => "low",
-        Risk::Medium => "medium",
-        Risk::High => "high",
-        Risk::Critical => "critical",
     }
 }
 
@@ -93,7 +84,11 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
     // Every other column (with its spacing); the cohort id gets the rest, up to its length.
     let others: u16 =
         9 + 7 + 13 + if medium { gauge_w + 1 + 8 } else { 0 } + if wide { 9 + 10 } else { 0 };
-    let longest = shown.iter().map(|c| c.id.chars().count()).max().unwrap_or(6);
+    let longest = shown
+        .iter()
+        .map(|c| c.id.chars().count())
+        .max()
+        .unwrap_or(6);
     let id_w = u16::try_from(longest)
         .unwrap_or(u16::MAX)
         .min(area.width.saturating_sub(others + 2))
@@ -120,7 +115,7 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
                 } else {
                     c.rollback_objective.clone()
                 };
-                cells.push(Cell::from(risk(c.risk)));
+                cells.push(Cell::from(crate::wire::format::risk(c.risk)));
                 cells.push(Cell::from(objective));
             }
             let style = if i == ui.screen.selected {

@@ -21,7 +21,10 @@ fn hints(ui: &State) -> Vec<(UiAction, &'static str)> {
     let mut list = Vec::new();
     if !ui.look.read_only {
         list.push((UiAction::Kill, "KILL"));
-        list.push((UiAction::PauseResume, if paused { "resume" } else { "pause" }));
+        list.push((
+            UiAction::PauseResume,
+            if paused { "resume" } else { "pause" },
+        ));
         if waiting {
             list.push((UiAction::Ack, "ack incidents"));
         }

@@ -12,6 +12,7 @@
 pub mod alerts;
 pub mod compare;
 pub mod departments;
+pub mod detail;
 pub mod footer;
 pub mod header;
 pub mod incidents;
@@ -126,16 +127,25 @@ fn rows(lines: usize) -> u16 {
 }
 
 fn overview(f: &mut Frame, area: Rect, ui: &State) {
-    let (departments, gates) = ui.snap.as_ref().map_or((0, 0), |s| {
-        (s.state.departments().len(), s.gates.len())
-    });
+    let (departments, gates) = ui
+        .snap
+        .as_ref()
+        .map_or((0, 0), |s| (s.state.departments().len(), s.gates.len()));
     if area.width >= 230 && area.height >= 60 {
         return war_room(f, area, ui, departments, gates);
     }
     let small = area.height < 30;
     // The split shows every department when there is room; on small screens, overall only.
-    let split_h = if small { 3 } else { rows(departments + 1).min(area.height / 3) };
-    let next_h = if small { rows(gates.min(2)) } else { rows(gates).clamp(3, area.height / 4) };
+    let split_h = if small {
+        3
+    } else {
+        rows(departments + 1).min(area.height / 3)
+    };
+    let next_h = if small {
+        rows(gates.min(2))
+    } else {
+        rows(gates).clamp(3, area.height / 4)
+    };
     let wide = area.width >= 120;
     let top_h = if wide { split_h.max(next_h) } else { split_h };
     let mut constraints = vec![Constraint::Length(top_h)];
@@ -146,10 +156,15 @@ fn overview(f: &mut Frame, area: Rect, ui: &State) {
     // rest.
     let cohorts = ui.snap.as_ref().map_or(0, |s| s.state.cohorts.len());
     let used = top_h + if wide { 0 } else { next_h };
+    let metrics = ui
+        .snap
+        .as_ref()
+        .map_or(0, |s| s.judge.overall.metrics.len());
+    let bottom_min = rows(metrics + 1).max(7);
     let table_h = if small {
         area.height.saturating_sub(used + 5)
     } else {
-        rows(cohorts + 1).min(area.height.saturating_sub(used) / 2)
+        rows(cohorts + 1).min(area.height.saturating_sub(used + bottom_min))
     };
     constraints.extend([Constraint::Length(table_h), Constraint::Min(5)]);
     let parts = Layout::vertical(constraints).split(area);
@@ -186,7 +201,9 @@ fn war_room(f: &mut Frame, area: Rect, ui: &State, departments: usize, gates: us
         .snap
         .as_ref()
         .map_or(0, |s| s.judge.overall.metrics.len());
-    let top_h = rows(departments + 1).max(rows(metrics + 1)).min(area.height / 3);
+    let top_h = rows(departments + 1)
+        .max(rows(metrics + 1))
+        .min(area.height / 3);
     let cohorts = ui.snap.as_ref().map_or(0, |s| s.state.cohorts.len());
     let table_h = rows(cohorts + 1).min(area.height / 3);
     let [top, table, bottom] = Layout::vertical([

@@ -8,7 +8,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::block;
+use crate::tui::dialog::help::COMMANDS;
 use crate::tui::dialog::{Confirm, Dialog, Input, Picker, Purpose};
+use crate::tui::keymap::{Group, UiAction};
 use crate::tui::state::State;
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -93,48 +95,100 @@ fn picker<'a>(ui: &State, area: Rect, p: &'a Picker) -> (String, Vec<Line<'a>>) 
 
 fn input<'a>(ui: &State, i: &'a Input) -> (String, Vec<Line<'a>>) {
     let t = &ui.look.theme;
-    let decided = (i.purpose != Purpose::Filter)
+    let decided = (!matches!(i.purpose, Purpose::Filter | Purpose::EventFilter))
         .then_some(i.revision)
         .flatten();
     let mut lines: Vec<Line> = moved_on(ui, decided).into_iter().collect();
+    let hint = match i.purpose {
+        Purpose::Command => "Enter runs · Tab completes · Esc cancels · e.g. rollback sales, :help",
+        Purpose::Note => "the note goes into the journal · Enter writes it · Esc cancels",
+        Purpose::Filter => "cohorts whose id contains this · empty shows all · Enter applies",
+        Purpose::EventFilter => "events whose line contains this · empty shows all · Enter applies",
+        Purpose::Weight => "COHORT PERCENT (0–100), e.g. sales/designers 25 · Enter sets it",
+    };
     lines.extend([
         Line::from(Span::styled(format!("{}_", i.text), t.strong(t.fg))),
-        Line::from(Span::styled(
-            "Enter runs · Esc cancels · e.g. rollback sales, kill, theme light",
-            t.muted(),
-        )),
+        Line::from(Span::styled(hint, t.muted())),
     ]);
     (format!(" {} ", i.prompt), lines)
 }
 
+/// The help, generated from the keymap: each action's keys and what it does, by group;
+/// then the `:` commands and the line-editing keys.
 fn help(ui: &State) -> (String, Vec<Line<'static>>) {
     let t = &ui.look.theme;
-    let mut out: Vec<Line> = ui
-        .look
-        .keymap
-        .bindings()
-        .map(|(k, a)| {
-            Line::from(vec![
-                Span::styled(format!("{k:>6} "), t.strong(t.accent)),
-                Span::styled(format!("{a:?}"), t.text()),
-            ])
-        })
-        .collect();
+    let mut out: Vec<Line> = Vec::new();
+    for group in [Group::Act, Group::Look, Group::Move, Group::Other] {
+        out.push(Line::from(Span::styled(
+            group.heading(),
+            t.strong(t.accent),
+        )));
+        let mut actions: Vec<UiAction> = ui
+            .look
+            .keymap
+            .bindings()
+            .map(|(_, a)| a)
+            .filter(|a| a.group() == group)
+            .collect();
+        actions.sort();
+        actions.dedup();
+        for a in actions {
+            if ui.look.read_only && a.writes() {
+                continue;
+            }
+            let keys: Vec<&str> = ui
+                .look
+                .keymap
+                .bindings()
+                .filter(|(_, b)| *b == a)
+                .map(|(k, _)| k)
+                .collect();
+            out.push(Line::from(vec![
+                Span::styled(format!("  {:>10}  ", keys.join(", ")), t.strong(t.fg)),
+                Span::styled(a.describe(), t.text()),
+            ]));
+        }
+    }
     out.push(Line::from(Span::styled(
-        "Esc closes · keys from assets/keymap.toml, yours from $XDG_CONFIG_HOME/cutover/keymap.toml",
+        "Commands (: then Tab completes; C-u clears, C-w deletes a word)",
+        t.strong(t.accent),
+    )));
+    for (cmd, what) in COMMANDS {
+        out.push(Line::from(vec![
+            Span::styled(format!("  :{cmd:<22} "), t.strong(t.fg)),
+            Span::styled(*what, t.text()),
+        ]));
+    }
+    out.push(Line::from(Span::styled(
+        "Your keys: $XDG_CONFIG_HOME/cutover/keymap.toml (merged over assets/keymap.toml)",
         t.muted(),
     )));
-    (" Keys ".into(), out)
+    (" Keys · j/k scroll · Esc closes ".into(), out)
 }
 
 /// Draws the open dialog, if any.
 pub fn render(f: &mut Frame, area: Rect, ui: &State) {
     let Some(dialog) = &ui.dialog else { return };
+    if let Dialog::Detail(d) = dialog {
+        return super::detail::render(f, area, ui, d);
+    }
     let (title, lines) = match dialog {
         Dialog::Confirm(c) => confirm(ui, c),
         Dialog::Picker(p) => picker(ui, area, p),
         Dialog::Input(i) => input(ui, i),
-        Dialog::Help(_) => help(ui),
+        Dialog::Help(h) => {
+            let (title, lines) = help(ui);
+            let rect = centered(area, 84, area.height.saturating_sub(2));
+            f.render_widget(Clear, rect);
+            f.render_widget(
+                Paragraph::new(lines)
+                    .block(block(ui, &title))
+                    .scroll((h.scroll, 0)),
+                rect,
+            );
+            return;
+        }
+        Dialog::Detail(_) => return,
     };
     let height = u16::try_from(lines.len()).unwrap_or(20).saturating_add(2);
     let rect = centered(area, 76, height);

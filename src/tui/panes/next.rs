@@ -19,8 +19,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::split::{bar, truncate};
 use super::block;
+use super::split::{bar, truncate};
 use crate::tui::state::State;
 use crate::wire::{Gate, GateKind, GateStatus, Snapshot, Status, format};
 
@@ -106,12 +106,11 @@ fn gate_line(ui: &State, g: &Gate, width: u16) -> Line<'static> {
         return Line::from(spans);
     }
     let reading = match &g.kind {
-        GateKind::Metric { condition, value } | GateKind::Alert { condition, value } => {
-            match value {
-                Some(v) => format!("{condition}  (now {})", format::round4(*v)),
-                None => format!("{condition}  (no data)"),
-            }
-        }
+        GateKind::Metric { condition, value } | GateKind::Alert { condition, value } => match value
+        {
+            Some(v) => format!("{condition}  (now {})", format::round4(*v)),
+            None => format!("{condition}  (no data)"),
+        },
         GateKind::Signoff {
             may_give,
             given_by: Some(by),
@@ -135,7 +134,11 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
         f.render_widget(block(ui, " Next "), area);
         return;
     };
-    let next = snap.state.next_step.as_deref().unwrap_or("the end of the plan");
+    let next = snap
+        .state
+        .next_step
+        .as_deref()
+        .unwrap_or("the end of the plan");
     let title = format!(" Next: {next} · {} ", waiting_for(ui, snap));
     let b = block(ui, &title);
     let inner = b.inner(area);

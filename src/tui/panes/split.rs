@@ -142,7 +142,11 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
         let mirror = served(snap, department);
         let mut spans = vec![Span::styled(
             format!("{:<13} ", truncate(name, 12)),
-            if department.is_none() { t.strong(t.fg) } else { t.text() },
+            if department.is_none() {
+                t.strong(t.fg)
+            } else {
+                t.text()
+            },
         )];
         spans.extend(bar_with_target(ui, now, target, bar_w));
         let numbers = if now == target {
@@ -152,11 +156,9 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
         };
         spans.push(Span::styled(format!("{numbers:<17}"), t.text()));
         let mut used = 14 + usize::from(bar_w) + 17;
-        if let Some(m) = mirror {
-            let m = truncate(&m, 28);
-            used += m.chars().count() + 1;
-            spans.push(Span::styled(format!("{m} "), t.strong(t.accent)));
-        }
+        let m = truncate(&mirror.unwrap_or_default(), 26);
+        used += 27;
+        spans.push(Span::styled(format!("{m:<26} "), t.strong(t.accent)));
         let room = width.saturating_sub(used + 1);
         if room >= 8 && !history.is_empty() {
             spans.push(Span::styled(spark(ui, history, room), t.strong(t.enhanced)));

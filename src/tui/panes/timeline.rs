@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use super::split::truncate;
 use super::{block, when};
-use crate::tui::state::State;
+use crate::tui::state::{State, View};
 use crate::wire::{Event, EventKind};
 
 /// One event as a line of `width` characters.
@@ -33,20 +33,58 @@ pub fn line(ui: &State, e: &Event, width: usize) -> Line<'static> {
     ])
 }
 
-/// Draws the timeline.
+/// Draws the timeline: in its own view, the filtered events with a cursor (`j`/`k`, the page
+/// keys, `g`/`G`; `/` filters, `f` picks kinds, Enter explains); elsewhere, the newest events.
 pub fn render(f: &mut Frame, area: Rect, ui: &State) {
-    let b = block(ui, " Timeline ");
+    let own = ui.screen.view == View::Timeline;
+    let tl = &ui.screen.timeline;
+    let events: Vec<&Event> = if own {
+        ui.timeline()
+    } else {
+        ui.snap
+            .as_ref()
+            .map(|s| s.events.iter().rev().collect())
+            .unwrap_or_default()
+    };
+    let title = if own {
+        let filter = if tl.filter.is_empty() {
+            String::new()
+        } else {
+            format!("· “{}” ", tl.filter)
+        };
+        format!(
+            " Timeline · {} {filter}· {}/{} · f kinds · / filter · Enter why ",
+            tl.kinds.name(),
+            (tl.cursor + 1).min(events.len()),
+            events.len()
+        )
+    } else {
+        " Timeline ".to_owned()
+    };
+    let b = block(ui, &title);
     let inner = b.inner(area);
     f.render_widget(b, area);
-    let Some(snap) = &ui.snap else { return };
-    let room = usize::from(inner.height);
+    let room = usize::from(inner.height).max(1);
     let width = usize::from(inner.width);
-    let lines: Vec<Line> = snap
-        .events
+    // Keep the cursor in view.
+    let start = if own {
+        tl.cursor.saturating_sub(room - 1)
+    } else {
+        0
+    };
+    let lines: Vec<Line> = events
         .iter()
-        .rev()
+        .enumerate()
+        .skip(start)
         .take(room)
-        .map(|e| line(ui, e, width))
+        .map(|(i, e)| {
+            let line = line(ui, e, width);
+            if own && i == tl.cursor {
+                line.style(ui.look.theme.selected())
+            } else {
+                line
+            }
+        })
         .collect();
     f.render_widget(Paragraph::new(lines), inner);
 }
