@@ -591,3 +591,26 @@ fn pause_and_resume_toggle() {
     h.act("resume", "o:operator");
     assert_eq!(h.state.rollout.status, Status::Running);
 }
+
+/// A second kill of a killed rollout changes nothing and says so: no new revision, no event.
+#[test]
+fn a_second_kill_changes_nothing_and_says_so() {
+    let mut h = Harness::new();
+    assert!(matches!(
+        h.act("kill", "o:operator"),
+        Reply::Applied { revision: 1 }
+    ));
+    let out = h.feed(Input::Action(request("kill", "p:operator", h.now)));
+    match out.reply {
+        Some(Reply::Unchanged { revision: 1, why }) => {
+            assert!(why.contains("already pulled"), "{why}");
+        }
+        other => panic!("expected Unchanged at revision 1, got {other:?}"),
+    }
+    assert!(out.transitions.is_empty() && out.events.is_empty());
+    assert!(matches!(
+        h.act("kill all", "p:operator"),
+        Reply::Unchanged { revision: 1, .. }
+    ));
+    assert_eq!(h.state.rollout.revision, 1);
+}

@@ -468,3 +468,76 @@ async fn events_page_through_the_journal() {
     assert_eq!(page["next"], 3);
     assert_eq!(page["events"][0]["command"]["text"], "note 1");
 }
+
+/// A dry run says what an action would do — decided by the engine on a copy — and changes
+/// nothing: no revision, no journal record, no idempotency key remembered. The real action's
+/// state is the one the dry run showed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dry_run_previews_exactly_what_the_action_does() {
+    let s = TestServer::start("vividwalls").await;
+    let body = |dry: bool| {
+        json!({"action": "rollback", "target": "sales", "reason": "errors up",
+               "idempotency_key": "k-1", "dry_run": dry})
+    };
+    let (status, preview) = s.act(ALICE, body(true)).await;
+    assert_eq!(status, 200, "{preview}");
+    assert_eq!(preview["revision"], 0);
+    assert!(preview["refusal"].is_null(), "{preview}");
+    let changes = preview["changes"].as_array().unwrap();
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["what"] == "sales/interior_designers" && c["to"] == "legacy"),
+        "{preview}"
+    );
+    assert!(
+        changes
+            .iter()
+            .all(|c| c["what"].as_str().unwrap().starts_with("sales/")),
+        "only sales changes: {preview}"
+    );
+    let (_, state) = s.get("/v1/state", Some(VIC)).await;
+    assert_eq!(state["revision"], 0, "a dry run changes nothing");
+    let (_, events) = s.get("/v1/events", Some(VIC)).await;
+    assert!(
+        events["events"].as_array().unwrap().is_empty(),
+        "nothing journaled"
+    );
+
+    let (status, reply) = s.act(ALICE, body(false)).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(
+        reply["duplicate"], false,
+        "the dry run did not remember the key"
+    );
+    let mut shown = preview["state"].clone();
+    let mut real = reply["state"].clone();
+    shown["revision"] = json!(null);
+    real["revision"] = json!(null);
+    assert_eq!(shown, real, "the dry run's after-state is the real one's");
+
+    // A refusal is previewed as such, with its reason.
+    let (status, preview) = s
+        .act(ALICE, json!({"action": "advance", "dry_run": true}))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(preview["refusal"]["error"], "gates_failing", "{preview}");
+    assert!(preview["changes"].as_array().unwrap().is_empty());
+}
+
+/// A second kill answers that nothing changed, with no new revision.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_kill_answers_that_nothing_changed() {
+    let s = TestServer::start("minimal").await;
+    let (status, first) = s.act(ALICE, json!({"action": "kill"})).await;
+    assert_eq!((status, first["revision"].as_u64()), (200, Some(1)));
+    let (status, second) = s.act(ALICE, json!({"action": "kill"})).await;
+    assert_eq!(status, 200, "{second}");
+    assert_eq!(second["revision"], 1, "no new revision");
+    assert!(
+        second["unchanged"]
+            .as_str()
+            .is_some_and(|w| w.contains("already pulled")),
+        "{second}"
+    );
+}

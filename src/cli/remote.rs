@@ -187,12 +187,17 @@ pub async fn act(client: &Client, request: ActionRequest) -> Result<ExitCode> {
     let text = request.action.to_string();
     match client.act(request).await {
         Ok(reply) => {
-            let note = if reply.duplicate {
-                " (already done: same idempotency key)"
-            } else {
-                ""
-            };
-            println!("{text} done: revision {}{note}", reply.revision);
+            match (&reply.unchanged, reply.duplicate) {
+                (Some(why), _) => println!(
+                    "{text}: nothing to change, {why} (still revision {})",
+                    reply.revision
+                ),
+                (None, true) => println!(
+                    "{text} done: revision {} (already done: same idempotency key)",
+                    reply.revision
+                ),
+                (None, false) => println!("{text} done: revision {}", reply.revision),
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => outcome(e),

@@ -233,6 +233,7 @@ pub fn envelope(action: Action, reason: &str, expected_revision: Option<u64>) ->
         reason: reason.to_owned(),
         idempotency_key: None,
         expected_revision,
+        dry_run: false,
     }
 }
 

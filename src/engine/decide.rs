@@ -9,7 +9,7 @@ use super::alerts::firing;
 use super::command::Command;
 use super::gates::exit_gates;
 use super::report::GateReport;
-use super::state::Status;
+use super::state::{Rollout, Status};
 use super::view::{Standing, effective};
 use crate::plan::{Plan, Target, Weight};
 
@@ -238,4 +238,23 @@ fn decide_resume(
     Ok(Command::Resume {
         release: Some(plan.target_name(t)),
     })
+}
+
+/// Why an action would change nothing because what it asks is already so: a kill of a killed
+/// rollout, a named kill switch already engaged. Answered as such, with no new revision.
+pub(super) fn already_so(plan: &Plan, rollout: &Rollout, action: &Action) -> Option<String> {
+    match action {
+        Action::Kill { switch: None } if rollout.status == Status::Killed => {
+            Some("the kill switch is already pulled: every cohort is on legacy".into())
+        }
+        Action::Kill { switch: Some(id) } if id == "all" && rollout.status == Status::Killed => {
+            Some("the kill switch is already pulled: every cohort is on legacy".into())
+        }
+        Action::Kill { switch: Some(id) }
+            if rollout.engaged.contains(id) && plan.kill_switch(id).is_some() =>
+        {
+            Some(format!("kill switch `{id}` is already engaged"))
+        }
+        _ => None,
+    }
 }

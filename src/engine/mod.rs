@@ -85,6 +85,13 @@ pub enum Reply {
         /// The revision the first request produced.
         revision: u64,
     },
+    /// What was asked is already so (a second kill): nothing changed, no new revision.
+    Unchanged {
+        /// The current revision.
+        revision: u64,
+        /// Why nothing changed.
+        why: String,
+    },
     /// Refused, and why.
     Refused(Refusal),
 }
@@ -256,6 +263,12 @@ fn act(plan: &Plan, state: &mut EngineState, request: &ActionRequest, out: &mut 
         .and_then(|k| state.rollout.revision_for_key(k))
     {
         return Reply::Duplicate { revision };
+    }
+    if let Some(why) = decide::already_so(plan, &state.rollout, &request.action) {
+        return Reply::Unchanged {
+            revision: state.rollout.revision,
+            why,
+        };
     }
     let is_kill = matches!(request.action, Action::Kill { .. });
     if let Some(expected) = request.expected_revision

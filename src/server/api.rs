@@ -80,7 +80,15 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut response = (self.status, Json(self.body)).into_response();
+        if self.status == StatusCode::PAYLOAD_TOO_LARGE {
+            // The rest of the body is not read, so the connection cannot carry another
+            // request: say so, or a client would reuse it and lose its next request.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        response
     }
 }
 
@@ -204,6 +212,7 @@ pub async fn action(
     let actor = caller(&app, &headers)?;
     let body = parse_action(&body_bytes(body)?)?;
     let action = convert::action(&body.action, &body.reason).map_err(ApiError::bad_request)?;
+    let dry_run = body.dry_run;
     let request = ActionRequest {
         action,
         actor,
@@ -212,6 +221,9 @@ pub async fn action(
         expected_revision: body.expected_revision,
         at: app.clock.now(),
     };
+    if dry_run {
+        return preview(&app, request).await;
+    }
     let (tx, rx) = oneshot::channel();
     app.core
         .tx
@@ -238,17 +250,64 @@ pub async fn action(
         Reply::Applied { revision } => Ok(Json(ActionReply {
             revision,
             duplicate: false,
+            unchanged: None,
             state: outcome.state,
         })
         .into_response()),
         Reply::Duplicate { revision } => Ok(Json(ActionReply {
             revision,
             duplicate: true,
+            unchanged: None,
+            state: outcome.state,
+        })
+        .into_response()),
+        Reply::Unchanged { revision, why } => Ok(Json(ActionReply {
+            revision,
+            duplicate: false,
+            unchanged: Some(why),
             state: outcome.state,
         })
         .into_response()),
         Reply::Refused(r) => Err(ApiError::refusal(r)),
     }
+}
+
+fn shutting_down<E>(_: E) -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "shutting_down",
+        "the server is shutting down",
+    )
+}
+
+/// A dry run: what the action would do, decided by the engine on a copy of the state.
+async fn preview(app: &AppState, request: ActionRequest) -> ApiResult<Response> {
+    let (tx, rx) = oneshot::channel();
+    app.core
+        .tx
+        .send(CoreMsg::Preview(request, tx))
+        .await
+        .map_err(shutting_down)?;
+    let outcome = rx.await.map_err(shutting_down)?;
+    let (refusal, unchanged) = match outcome.reply {
+        Reply::Refused(r) => (Some(ApiError::refusal(r).body), None),
+        Reply::Unchanged { why, .. } => (None, Some(why)),
+        Reply::Applied { .. } | Reply::Duplicate { .. } => (None, None),
+    };
+    let changes = if refusal.is_some() {
+        Vec::new()
+    } else {
+        wire::action::changes(&outcome.before, &outcome.after)
+    };
+    Ok(Json(wire::Preview {
+        revision: outcome.before.revision,
+        refusal,
+        unchanged,
+        changes,
+        gates: outcome.gates,
+        state: outcome.after,
+    })
+    .into_response())
 }
 
 /// `POST /v1/samples`: a JSON array or NDJSON of samples; bad ones are reported by index.

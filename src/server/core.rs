@@ -36,6 +36,9 @@ pub enum CoreMsg {
         ActionRequest,
         oneshot::Sender<Result<ActionOutcome, String>>,
     ),
+    /// Say what an action would do, on a copy of the state: nothing is journaled or
+    /// published, and its idempotency key is ignored.
+    Preview(ActionRequest, oneshot::Sender<PreviewOutcome>),
     /// A metric window, with what each source gave for it and the wall time between windows.
     Metrics {
         /// The window.
@@ -57,6 +60,19 @@ pub struct ActionOutcome {
     pub reply: Reply,
     /// The state after it.
     pub state: StateView,
+}
+
+/// What an action would do.
+#[derive(Debug, Clone)]
+pub struct PreviewOutcome {
+    /// The engine's reply on the copy.
+    pub reply: Reply,
+    /// The state now.
+    pub before: StateView,
+    /// The state it would leave.
+    pub after: StateView,
+    /// The exit gates now.
+    pub gates: Vec<crate::wire::Gate>,
 }
 
 /// The config document with its serialised form, shared with every app-facing handler.
@@ -116,6 +132,10 @@ impl Core {
         webhooks: Option<TransitionSink>,
     ) -> (Core, CoreHandles, mpsc::Receiver<CoreMsg>) {
         let (tx, rx) = mpsc::channel(1024);
+        // The gates are known from the start, not only after the first tick.
+        let mut engine = engine;
+        engine.live.gates =
+            engine::gates::exit_gates(&plan, &engine.rollout, &engine.live, clock.now());
         let recent: VecDeque<Event> = recent.into_iter().rev().take(RECENT_EVENTS).rev().collect();
         let (snapshot, snapshot_rx) = watch::channel(Arc::new(build_snapshot(
             &plan, &engine, &hub, clock, &recent, None,
@@ -185,9 +205,24 @@ impl Core {
                         reply: Reply::Duplicate { .. },
                         ..
                     }) => Stats::bump(&self.stats.actions_duplicate),
+                    Ok(ActionOutcome {
+                        reply: Reply::Unchanged { .. },
+                        ..
+                    }) => Stats::bump(&self.stats.actions_unchanged),
                     _ => Stats::bump(&self.stats.actions_refused),
                 }
                 let _ = reply.send(result);
+            }
+            CoreMsg::Preview(mut request, reply) => {
+                request.idempotency_key = None;
+                let mut copy = self.state.clone();
+                let out = engine::handle(&self.plan, &mut copy, Input::Action(request));
+                let _ = reply.send(PreviewOutcome {
+                    reply: out.reply.expect("actions are answered"),
+                    before: convert::state(&view::state_view(&self.plan, &self.state.rollout)),
+                    after: convert::state(&view::state_view(&self.plan, &copy.rollout)),
+                    gates: convert::gates(&self.state.live.gates),
+                });
             }
             CoreMsg::Metrics {
                 window,

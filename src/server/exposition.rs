@@ -125,6 +125,7 @@ fn counters(o: &mut String, s: &Stats) {
         ("applied", &s.actions_applied),
         ("duplicate", &s.actions_duplicate),
         ("refused", &s.actions_refused),
+        ("unchanged", &s.actions_unchanged),
     ] {
         let _ = writeln!(
             o,

@@ -11,6 +11,8 @@ pub struct Stats {
     pub actions_duplicate: AtomicU64,
     /// Actions refused.
     pub actions_refused: AtomicU64,
+    /// Actions that changed nothing because what they asked was already so.
+    pub actions_unchanged: AtomicU64,
     /// Stream clients connected now.
     pub stream_clients: AtomicU64,
     /// Times a slow stream client fell behind and was resynchronised with a snapshot.

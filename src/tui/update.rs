@@ -437,6 +437,14 @@ fn keep(events: &mut Vec<Event>, event: Event) {
 
 fn on_answer(state: &mut State, what: &str, result: Result<ActionReply, ActionError>) {
     match result {
+        Ok(r) if r.unchanged.is_some() => state.toast(
+            format!(
+                "{what}: nothing to change, {} (revision {})",
+                r.unchanged.unwrap_or_default(),
+                r.revision
+            ),
+            false,
+        ),
         Ok(r) if r.duplicate => state.toast(
             format!("{what}: already done (revision {})", r.revision),
             false,

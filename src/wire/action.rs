@@ -184,6 +184,103 @@ pub struct ActionRequest {
     /// The revision the decision was made on; another current revision refuses it (not kill).
     #[serde(default)]
     pub expected_revision: Option<u64>,
+    /// Only say what the action would do: nothing changes, nothing is journaled, and the
+    /// idempotency key is neither checked nor remembered. Answered with a [`Preview`].
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
+}
+
+/// What an action would do (the answer to a dry run).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preview {
+    /// The revision it was decided on.
+    pub revision: u64,
+    /// `None` if it would be applied; the refusal it would get otherwise.
+    pub refusal: Option<ErrorBody>,
+    /// Set when it would change nothing because what it asks is already so.
+    pub unchanged: Option<String>,
+    /// What would change, in order.
+    pub changes: Vec<Change>,
+    /// The exit gates now.
+    pub gates: Vec<Gate>,
+    /// The state it would leave.
+    pub state: StateView,
+}
+
+/// One thing an action would change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// What (`status`, `step`, a cohort id, `kill switch pause-all`, `flag checkout.x`).
+    pub what: String,
+    /// As it is.
+    pub from: String,
+    /// As it would be.
+    pub to: String,
+}
+
+/// What differs between two states, for people: status, step, each cohort's mode and weight,
+/// kill switches, flags.
+#[must_use]
+pub fn changes(before: &StateView, after: &StateView) -> Vec<Change> {
+    let mut out = Vec::new();
+    let mut push = |what: String, from: String, to: String| {
+        if from != to {
+            out.push(Change { what, from, to });
+        }
+    };
+    push(
+        "status".into(),
+        before.status.label().into(),
+        after.status.label().into(),
+    );
+    push(
+        "step".into(),
+        format!("{}/{}", before.phase, before.step),
+        format!("{}/{}", after.phase, after.step),
+    );
+    let serving = |c: &super::state::CohortView| {
+        if c.mode == super::state::Mode::Canary {
+            format!("canary {}", super::format::percent(c.weight_bp))
+        } else {
+            c.mode.name().to_owned()
+        }
+    };
+    for (b, a) in before.cohorts.iter().zip(&after.cohorts) {
+        push(b.id.clone(), serving(b), serving(a));
+    }
+    for s in after
+        .kill_switches
+        .iter()
+        .filter(|s| !before.kill_switches.contains(s))
+    {
+        push(format!("kill switch {s}"), "off".into(), "engaged".into());
+    }
+    for s in before
+        .kill_switches
+        .iter()
+        .filter(|s| !after.kill_switches.contains(s))
+    {
+        push(format!("kill switch {s}"), "engaged".into(), "off".into());
+    }
+    for (name, value) in &after.flags {
+        let was = before
+            .flags
+            .get(name)
+            .map_or("unset".into(), ToString::to_string);
+        push(format!("flag {name}"), was, value.to_string());
+    }
+    for (gate, by) in after
+        .approvals
+        .iter()
+        .filter(|(g, _)| !before.approvals.contains_key(*g))
+    {
+        push(
+            format!("sign-off {gate}"),
+            "waiting".into(),
+            format!("given by {by}"),
+        );
+    }
+    out
 }
 
 /// The success body of `POST /v1/actions`.
@@ -193,6 +290,9 @@ pub struct ActionReply {
     pub revision: u64,
     /// Whether this repeated an earlier idempotency key (nothing changed).
     pub duplicate: bool,
+    /// Set when what was asked is already so (a second kill): why nothing changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unchanged: Option<String>,
     /// The state after the action.
     pub state: StateView,
 }

@@ -16,7 +16,7 @@ pub mod samples;
 pub mod state;
 pub mod stream;
 
-pub use action::{Action, ActionReply, ActionRequest, ErrorBody};
+pub use action::{Action, ActionReply, ActionRequest, Change, ErrorBody, Preview};
 pub use config::{AssignReply, CohortConfig, ConfigDoc, Variant};
 pub use event::{Command, Event, EventKind, EventsPage, Record, Refusal, Transition};
 pub use report::{
