@@ -318,7 +318,28 @@ fn reads_and_documents() {
         &ActionReply {
             revision: 1,
             duplicate: false,
-            state,
+            unchanged: None,
+            state: state.clone(),
+        },
+    );
+}
+
+#[test]
+fn a_dry_runs_preview() {
+    let r = run();
+    let state = convert::state(&engine::view::state_view(&r.plan, &r.state.rollout));
+    let mut after = state.clone();
+    after.status = wire::Status::Paused;
+    after.revision += 1;
+    check(
+        "preview",
+        &wire::Preview {
+            revision: state.revision,
+            refusal: None,
+            unchanged: None,
+            changes: wire::action::changes(&state, &after),
+            gates: convert::gates(&r.state.live.gates),
+            state: after,
         },
     );
 }
@@ -330,6 +351,7 @@ fn every_action_body() {
         reason: "why, in the operator's words".into(),
         idempotency_key: Some("7f1c2a9e".into()),
         expected_revision: expected,
+        dry_run: false,
     };
     let target = |t: &str| t.to_owned();
     for (name, body) in [
@@ -404,6 +426,14 @@ fn every_action_body() {
     ] {
         check(&format!("actions/{name}"), &body);
     }
+    let mut dry = with(
+        Action::Rollback {
+            target: "shop".into(),
+        },
+        Some(41),
+    );
+    dry.dry_run = true;
+    check("actions/dry-run", &dry);
 }
 
 #[test]
