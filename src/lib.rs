@@ -1,13 +1,15 @@
 //! cutover: mission control for phased rollouts. The library holds the pure core — the
 //! rollout [`plan`], the deterministic [`engine`], the legacy-versus-enhanced [`judge`],
 //! sticky [`assign`]ment — the durable [`journal`], and around them the control plane
-//! ([`server`], fed by metric [`sources`] and the [`sim`]ulator), the typed [`wire`], the
-//! [`client`] used by the command line, and the [`cli`] itself.
+//! ([`server`], fed by metric [`sources`] and the [`sim`]ulator, walked by the [`demo`]'s
+//! simulated people), the typed [`wire`], the [`client`] used by the command line, and the
+//! [`cli`] itself.
 
 pub mod assign;
 pub mod cli;
 pub mod client;
 pub mod clock;
+pub mod demo;
 pub mod engine;
 pub mod journal;
 pub mod judge;

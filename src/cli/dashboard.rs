@@ -23,6 +23,20 @@ use crate::tui::state::{Bell, Look, State};
 use crate::tui::theme::Theme;
 use crate::tui::{self, TuiOptions};
 
+/// `cutover demo --help` on `--scenario`: the profile's story by default, then every script.
+fn demo_scenario_help() -> String {
+    format!(
+        "{}\n\nWithout --scenario the demo tells the profile's own story, its [sim.demo]:\n  \
+         vividwalls      latency-regression in sales, after six weeks (sales' own steps done)\n  \
+         aixtiv          latency-regression in the americas clusters\n  \
+         react-playbook  error-spike (guardrail compensations)\n  \
+         aigentflow      error-spike (the MVP's internal alpha)\n  \
+         minimal         error-spike\n\
+         A profile without one plays error-spike.",
+        crate::sim::scenario::HELP
+    )
+}
+
 /// How the dashboard looks.
 #[derive(Debug, Clone, Default, Args)]
 pub struct LookArgs {
@@ -52,11 +66,12 @@ pub struct DemoArgs {
     /// Profile: a built-in name or a file.
     #[arg(long, default_value = "vividwalls")]
     profile: String,
-    /// Fault script (the default makes a department roll back within the first minute).
-    #[arg(long, default_value = "latency-regression")]
-    scenario: String,
-    /// Rollout clock speed: plan hours per wall second by default (3600).
-    #[arg(long, default_value_t = 3600.0)]
+    /// Fault script; by default the profile's own story (its `[sim.demo]`, else error-spike).
+    #[arg(long, long_help = demo_scenario_help())]
+    scenario: Option<String>,
+    /// Rollout clock speed: plan seconds per wall second (21600: six plan hours a second, so
+    /// VividWalls' twelve weeks take about five minutes).
+    #[arg(long, default_value_t = 21_600.0)]
     speed: f64,
     #[command(flatten)]
     look: LookArgs,
@@ -124,20 +139,31 @@ pub async fn run_demo(args: DemoArgs, settings: Settings) -> Result<ExitCode> {
             .map_err(|e| eyre!("{e}"))?
             .with_min_data_age(fresh),
     );
-    let scenario = Scenario::parse(&args.scenario).map_err(|e| eyre!(e))?;
+    let fleet = match &args.scenario {
+        Some(name) => Fleet::new(
+            plan.clone(),
+            Scenario::parse(name).map_err(|e| eyre!(e))?,
+            1,
+        ),
+        None => Fleet::demo(plan.clone(), 1),
+    };
     let dir = tempfile_dir()?;
     let opts = ServeOptions {
         plan: plan.clone(),
         listen: "127.0.0.1:0".parse().expect("address"),
         data: dir.clone(),
         auth: Auth::Open,
-        source: Source::Sim(Box::new(Fleet::new(plan, scenario, 1))),
+        source: Source::Sim(Box::new(fleet)),
         alertmanager: None,
         eval_interval: interval,
         webhooks: Vec::new(),
         clock: Clock::sped_up(args.speed),
     };
     let mut running = server::start(opts).await?;
+    // The simulated people who sign off and advance, so the demo walks the whole plan.
+    running
+        .tasks
+        .spawn(crate::demo::live::run(running.app.clone()));
     let connect = format!("http://{}", running.addr);
     let state = dashboard(&args.look, &settings, &connect)?;
     let tui = TuiOptions {

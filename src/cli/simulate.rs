@@ -30,7 +30,7 @@ use crate::wire::{self, ConfigDoc};
 #[derive(Debug, Clone, Args)]
 pub struct SimArgs {
     /// Fault script: healthy, error-spike, latency-regression, revenue-drop, flapping, metrics-outage.
-    #[arg(long, default_value = "healthy")]
+    #[arg(long, default_value = "healthy", long_help = crate::sim::scenario::HELP)]
     scenario: String,
     /// Random seed (same seed and weights: same samples).
     #[arg(long, default_value_t = 1)]
@@ -160,7 +160,7 @@ pub async fn run(args: SimArgs, settings: Settings) -> Result<ExitCode> {
         let Some(doc) = &config else {
             continue;
         };
-        let observations = fleet.window(doc, crate::time::Timestamp(0));
+        let observations = fleet.window(doc, crate::clock::Clock::wall().now());
         if args.expose.is_some() {
             *exposed.lock().expect("page") = exposition(&observations);
         } else if let Err(e) = with_token(

@@ -225,7 +225,9 @@ impl Comparison {
         }
     }
 
-    fn symbol(self) -> &'static str {
+    /// The operator as written (`<=`).
+    #[must_use]
+    pub fn symbol(self) -> &'static str {
         Self::ALL
             .iter()
             .find(|(_, c)| *c == self)

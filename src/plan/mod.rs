@@ -5,11 +5,13 @@
 
 pub mod builtin;
 pub mod condition;
+pub mod limits;
 pub mod load;
 pub mod model;
 pub mod outline;
 pub mod path;
 pub mod rules;
+pub mod sim;
 pub mod validate;
 pub mod weight;
 

@@ -11,6 +11,7 @@ use super::condition::Condition;
 pub use super::rules::{
     AlertMode, AlertRule, FlagValue, KillSwitch, Scope, TierAction, Tiers, flag_matches,
 };
+pub use super::sim::{DemoStory, Scenario, SimMetric, SimSettings};
 use super::weight::Weight;
 use crate::time::Period;
 
@@ -39,6 +40,9 @@ pub struct Profile {
     /// Named kill switches.
     #[serde(default)]
     pub kill_switches: Vec<KillSwitch>,
+    /// How the built-in simulator plays this plan.
+    #[serde(default, skip_serializing_if = "SimSettings::is_empty")]
+    pub sim: SimSettings,
 }
 
 /// The rollout's identity.

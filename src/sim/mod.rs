@@ -1,19 +1,25 @@
 //! The fleet simulator: simulated legacy and enhanced fleets whose traffic is routed by the
 //! real assignment function at the weights of the current config, producing one metric window
-//! per evaluation. Healthy values are derived from the plan's own thresholds (comfortably on
-//! the good side of every gate and alert), so any profile can be simulated; scenarios script
-//! faults on the enhanced fleet. Deterministic for a given seed and sequence of configs.
+//! per evaluation. Every metric the plan declares gets a plausible healthy value that keeps
+//! every gate and alert threshold of the plan on its good side (`values`), so any profile can
+//! be simulated; scenarios (`scenario`) bend the enhanced fleet through the plan's own
+//! thresholds (`fault`). Deterministic for a given seed and sequence of configs; no IO.
 
+pub mod fault;
 pub mod scenario;
+pub mod values;
 
 use std::sync::Arc;
 
 pub use scenario::Scenario;
 
+use self::fault::Stairs;
+use self::scenario::{Script, Stage};
+use self::values::Healthy;
 use crate::assign;
 use crate::metrics::{Observation, Variant};
-use crate::plan::{Better, MetricDef, Operand, Plan, Selector};
-use crate::time::Timestamp;
+use crate::plan::{Plan, limits};
+use crate::time::{Period, Timestamp};
 use crate::wire::{ConfigDoc, Mode};
 
 /// `SplitMix64`: small, fast, and reproducible across platforms.
@@ -44,74 +50,116 @@ impl Rng {
     }
 }
 
+/// One metric as the fleet reports it.
+#[derive(Debug, Clone)]
+struct Metric {
+    id: String,
+    compare: bool,
+    domain: (f64, f64),
+    healthy: Healthy,
+    /// Where the scenario takes it, if the scenario touches it.
+    stairs: Option<Stairs>,
+}
+
 /// A simulated pair of fleets for every cohort of a plan.
 #[derive(Debug, Clone)]
 pub struct Fleet {
     plan: Arc<Plan>,
-    scenario: Scenario,
+    script: Script,
     rng: Rng,
     /// Requests per cohort per window.
     pub requests: u32,
-    windows: u64,
-    healthy: Vec<(String, f64)>,
+    metrics: Vec<Metric>,
 }
 
 impl Fleet {
-    /// A fleet for `plan` playing `scenario`.
+    /// A fleet for `plan` playing `scenario` from as soon as its target is exposed.
     #[must_use]
     pub fn new(plan: Arc<Plan>, scenario: Scenario, seed: u64) -> Fleet {
-        let healthy = plan
+        Fleet::delayed(plan, scenario, Period::default(), seed)
+    }
+
+    /// A fleet whose fault also waits `after` plan time from its first window.
+    #[must_use]
+    pub fn delayed(plan: Arc<Plan>, scenario: Scenario, after: Period, seed: u64) -> Fleet {
+        let metrics = plan
             .profile()
             .metrics
             .iter()
-            .map(|(id, def)| (id.clone(), healthy_value(&plan, id, def)))
+            .zip(values::healthy_values(&plan))
+            .map(|((id, def), healthy)| Metric {
+                id: id.clone(),
+                compare: def.compare,
+                domain: limits::domain(def),
+                healthy,
+                stairs: scenario
+                    .touches(&plan, id, def)
+                    .then(|| Stairs::of(&plan, id, healthy)),
+            })
             .collect();
         Fleet {
+            script: Script::new(&plan, scenario, after, seed),
             plan,
-            scenario,
             rng: Rng::new(seed),
             requests: 400,
-            windows: 0,
-            healthy,
+            metrics,
         }
+    }
+
+    /// The story `cutover demo` tells with this plan: its `[sim.demo]`, or an error spike.
+    #[must_use]
+    pub fn demo(plan: Arc<Plan>, seed: u64) -> Fleet {
+        let (scenario, after) = plan
+            .profile()
+            .sim
+            .demo
+            .as_ref()
+            .map_or((Scenario::ErrorSpike, Period::default()), |d| {
+                (d.scenario, d.after)
+            });
+        Fleet::delayed(plan, scenario, after, seed)
     }
 
     /// The scenario being played.
     #[must_use]
     pub fn scenario(&self) -> Scenario {
-        self.scenario
+        self.script.scenario
     }
 
-    /// One window of observations under `config`.
-    pub fn window(&mut self, config: &ConfigDoc, _at: Timestamp) -> Vec<Observation> {
-        self.windows += 1;
-        let n = self.windows;
-        if self.scenario.outage(n) {
+    /// What a healthy fleet reports for a metric.
+    #[must_use]
+    pub fn healthy(&self, metric: &str) -> Option<Healthy> {
+        self.metrics
+            .iter()
+            .find(|m| m.id == metric)
+            .map(|m| m.healthy)
+    }
+
+    /// One window of observations under `config`, ending at `at` (plan time).
+    pub fn window(&mut self, config: &ConfigDoc, at: Timestamp) -> Vec<Observation> {
+        let plan = self.plan.clone();
+        let department = |id: &str| plan.cohort_index(id).map(|i| plan.cohorts()[i].department);
+        let target_exposed = config.cohorts.iter().any(|c| {
+            c.mode.exposes_enhanced() && department(&c.id).is_some_and(|d| self.script.strikes(d))
+        });
+        let stage = self.script.next(at, target_exposed);
+        if stage == Stage::Outage {
             return Vec::new();
         }
+        let scenario = self.script.scenario;
         let mut out = Vec::new();
-        let plan = self.plan.clone();
         for c in &config.cohorts {
-            let Some(ci) = plan.cohort_index(&c.id) else {
+            let Some(d) = department(&c.id) else {
                 continue;
             };
             let (legacy_n, enhanced_n) = self.route(&c.id, c.mode, c.weight_bp, &config.salt);
-            let department = plan.cohorts()[ci].department;
-            for (id, def) in &plan.profile().metrics {
-                let base = self
-                    .healthy
-                    .iter()
-                    .find(|(m, _)| m == id)
-                    .map_or(1.0, |(_, v)| *v);
-                if !def.compare {
+            let struck = self.script.strikes(d);
+            for m in &self.metrics {
+                let h = m.healthy.value;
+                if !m.compare {
                     if c.mode.exposes_enhanced() {
-                        out.push(Observation {
-                            metric: id.clone(),
-                            cohort: c.id.clone(),
-                            variant: None,
-                            value: base,
-                            count: u64::from(enhanced_n.max(1)),
-                        });
+                        let count = enhanced_n.max(1);
+                        out.push(m.observe(&c.id, None, sample(&mut self.rng, m, h, count), count));
                     }
                     continue;
                 }
@@ -121,43 +169,27 @@ impl Fleet {
                     if count == 0 {
                         continue;
                     }
-                    let fault = if variant == Variant::Enhanced {
-                        self.scenario.fault(n, department, c.weight_bp, id, def)
-                    } else {
-                        1.0
+                    let level = match &m.stairs {
+                        Some(stairs) if struck && variant == Variant::Enhanced => {
+                            stage.value(scenario, h, stairs)
+                        }
+                        _ => h,
                     };
-                    let value = self.sample(def, base, fault, count);
-                    out.push(Observation {
-                        metric: id.clone(),
-                        cohort: c.id.clone(),
-                        variant: Some(variant),
-                        value,
-                        count: u64::from(count),
-                    });
+                    let value = sample(&mut self.rng, m, level, count);
+                    out.push(m.observe(&c.id, Some(variant), value, count));
                 }
             }
         }
-        for (id, def) in &plan.profile().metrics {
-            if !def.compare {
-                let base = self
-                    .healthy
-                    .iter()
-                    .find(|(m, _)| m == id)
-                    .map_or(1.0, |(_, v)| *v);
-                out.push(Observation {
-                    metric: id.clone(),
-                    cohort: "*".into(),
-                    variant: None,
-                    value: base,
-                    count: 1,
-                });
-            }
+        for m in self.metrics.iter().filter(|m| !m.compare) {
+            let value = sample(&mut self.rng, m, m.healthy.value, 1);
+            out.push(m.observe("*", None, value, 1));
         }
         out
     }
 
-    /// How many of this window's requests each fleet answers (shadow and parallel: enhanced
-    /// sees a mirror of all of them), routing units by the real assignment.
+    /// How many of this window's requests each fleet sees, routing units by the real
+    /// assignment. Shadow and parallel mirror all of them to enhanced; enhanced mirrors them
+    /// to legacy on standby (kept warm, so the judge can still compare) until it is retired.
     fn route(&mut self, cohort: &str, mode: Mode, weight_bp: u16, salt: &str) -> (u32, u32) {
         let seed = assign::cohort_seed(salt, cohort);
         let (mut legacy, mut enhanced) = (0, 0);
@@ -171,82 +203,67 @@ impl Fleet {
         }
         match mode {
             Mode::Legacy => (self.requests, 0),
-            Mode::Shadow | Mode::Parallel => (self.requests, self.requests),
+            Mode::Shadow | Mode::Parallel | Mode::Enhanced => (self.requests, self.requests),
             Mode::Canary => (legacy, enhanced),
-            Mode::Enhanced | Mode::Retired => (0, self.requests),
-        }
-    }
-
-    /// A value around `base × fault`, off by up to ±(0.3 % + 0.8 %/√n) relative for n
-    /// requests: enough variation for the judge, too little to trip a healthy threshold.
-    fn sample(&mut self, def: &MetricDef, base: f64, fault: f64, count: u32) -> f64 {
-        let spread = 0.003 + 0.008 / f64::from(count.max(1)).sqrt();
-        let value = base * fault * (1.0 + (self.rng.unit() * 2.0 - 1.0) * spread);
-        if def.unit == "ratio" {
-            value.clamp(0.0, 1.0)
-        } else {
-            value.max(0.0)
+            Mode::Retired => (0, self.requests),
         }
     }
 }
 
-/// A value comfortably on the good side of every threshold the plan puts on a metric.
-#[must_use]
-pub fn healthy_value(plan: &Plan, metric: &str, def: &MetricDef) -> f64 {
-    let mut bounds = Vec::new();
-    let reads = |o: &Operand| matches!(o, Operand::Metric { metric: m, selector: Selector::Enhanced | Selector::Legacy } if m == metric);
-    for (_, g) in plan.all_gates() {
-        if let Some(c) = g.when.as_ref().filter(|c| reads(&c.operand)) {
-            bounds.push(c.threshold);
+impl Metric {
+    fn observe(
+        &self,
+        cohort: &str,
+        variant: Option<Variant>,
+        value: f64,
+        count: u32,
+    ) -> Observation {
+        Observation {
+            metric: self.id.clone(),
+            cohort: cohort.to_owned(),
+            variant,
+            value,
+            count: u64::from(count),
         }
     }
-    for rule in plan.profile().alerts.iter().filter(|r| reads(&r.when)) {
-        bounds.extend(
-            [
-                rule.thresholds.info,
-                rule.thresholds.warning,
-                rule.thresholds.critical,
-            ]
-            .into_iter()
-            .flatten(),
-        );
-    }
-    let ratio = def.unit == "ratio";
-    match def.better {
-        Better::Lower => {
-            let tightest = bounds
-                .iter()
-                .copied()
-                .filter(|b| *b > 0.0)
-                .fold(f64::INFINITY, f64::min);
-            if tightest.is_finite() {
-                tightest * 0.4
-            } else if ratio {
-                0.005
-            } else {
-                0.8
-            }
-        }
-        Better::Higher => {
-            let tightest = bounds.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            match (tightest.is_finite(), ratio) {
-                (true, true) => tightest + (1.0 - tightest) * 0.7,
-                (true, false) => tightest * 1.3 + 1.0,
-                (false, true) => 0.97,
-                (false, false) => 10.0,
-            }
-        }
-    }
+}
+
+/// A value around `level`, off by up to the metric's noise relative (the full noise for 100
+/// requests or fewer, down to half of it for many: bigger samples vary less), within its unit.
+fn sample(rng: &mut Rng, m: &Metric, level: f64, count: u32) -> f64 {
+    let smallness = (10.0 / f64::from(count.max(1)).sqrt()).min(1.0);
+    let spread = m.healthy.noise * (0.5 + 0.5 * smallness);
+    let value = level * (1.0 + (rng.unit() * 2.0 - 1.0) * spread);
+    value.clamp(m.domain.0, m.domain.1)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{EngineState, Input, handle};
-    use crate::time::Period;
+    use crate::engine::{EngineState, EventKind, Input, handle};
+    use crate::metrics::MetricWindow;
 
     fn config(plan: &Plan, state: &EngineState) -> ConfigDoc {
         crate::server::core::build_config(plan, state).doc
+    }
+
+    fn at(n: u64) -> Timestamp {
+        Timestamp(0).plus(Period::minutes(10 * n))
+    }
+
+    /// Enhanced error rates of `staff` in the first `n` windows of a fleet on `minimal`.
+    fn staff_errors(fleet: &mut Fleet, plan: &Plan, n: u64) -> Vec<Option<f64>> {
+        let doc = config(plan, &EngineState::new(plan, Timestamp(0)));
+        (1..=n)
+            .map(|i| {
+                fleet.window(&doc, at(i)).into_iter().find_map(|o| {
+                    (o.metric == "error_rate"
+                        && o.cohort == "shop/staff"
+                        && o.variant == Some(Variant::Enhanced))
+                    .then_some(o.value)
+                })
+            })
+            .collect()
     }
 
     #[test]
@@ -267,22 +284,20 @@ mod tests {
     }
 
     #[test]
-    fn a_healthy_fleet_passes_the_plans_own_gates_and_a_spike_breaches() {
+    fn a_healthy_fleet_passes_the_plans_own_gates() {
         let plan = Arc::new(crate::plan::builtin::load("minimal").unwrap());
         let mut state = EngineState::new(&plan, Timestamp(0));
         let mut fleet = Fleet::new(plan.clone(), Scenario::Healthy, 1);
         for i in 1..=8 {
-            let at = Timestamp(0).plus(Period::minutes(10 * i));
-            let window = crate::metrics::MetricWindow {
-                at,
-                observations: fleet.window(&config(&plan, &state), at),
+            let window = MetricWindow {
+                at: at(i),
+                observations: fleet.window(&config(&plan, &state), at(i)),
             };
             let out = handle(&plan, &mut state, Input::Metrics(window));
             assert!(
                 out.events.iter().all(|e| !matches!(
                     e.kind,
-                    crate::engine::EventKind::AlertFired { .. }
-                        | crate::engine::EventKind::AlertResolved { .. }
+                    EventKind::AlertFired { .. } | EventKind::AlertResolved { .. }
                 )),
                 "healthy fires nothing: {:?}",
                 out.events
@@ -299,22 +314,59 @@ mod tests {
             .map(|g| g.id.as_str())
             .collect();
         assert_eq!(failing, vec!["release-owner"]);
-        // The error spike only bites above 40 % on enhanced.
-        let errors = &plan.profile().metrics["error_rate"];
-        assert!(
-            (Scenario::ErrorSpike.fault(5, 0, 1000, "error_rate", errors) - 1.0).abs()
-                < f64::EPSILON
-        );
-        assert!(Scenario::ErrorSpike.fault(5, 0, 5000, "error_rate", errors) > 10.0);
-        assert!(
-            (Scenario::ErrorSpike.fault(1, 0, 5000, "error_rate", errors) - 1.0).abs()
-                < f64::EPSILON,
-            "not before the onset"
-        );
-        assert!(
-            Scenario::MetricsOutage.outage(ONSET_FOR_TEST) && !Scenario::MetricsOutage.outage(1)
-        );
     }
 
-    const ONSET_FOR_TEST: u64 = scenario::ONSET;
+    #[test]
+    fn a_spike_waits_three_windows_of_exposure_then_passes_the_critical_threshold() {
+        let plan = Arc::new(crate::plan::builtin::load("minimal").unwrap());
+        let mut fleet = Fleet::new(plan.clone(), Scenario::ErrorSpike, 1);
+        let errors = staff_errors(&mut fleet, &plan, 5);
+        assert!(errors[..3].iter().all(|e| e.unwrap() < 0.01), "{errors:?}");
+        assert!(errors[3..].iter().all(|e| e.unwrap() > 0.05), "{errors:?}");
+        // A demo story may hold it back in plan time: an hour here is six windows.
+        let mut fleet = Fleet::delayed(plan.clone(), Scenario::ErrorSpike, Period::hours(1), 1);
+        let errors = staff_errors(&mut fleet, &plan, 8);
+        assert!(errors[..6].iter().all(|e| e.unwrap() < 0.01), "{errors:?}");
+        assert!(errors[6].unwrap() > 0.05, "{errors:?}");
+    }
+
+    #[test]
+    fn an_outage_empties_six_windows_and_flapping_is_irregular() {
+        let plan = Arc::new(crate::plan::builtin::load("minimal").unwrap());
+        let mut fleet = Fleet::new(plan.clone(), Scenario::MetricsOutage, 1);
+        let seen: Vec<bool> = staff_errors(&mut fleet, &plan, 12)
+            .iter()
+            .map(Option::is_some)
+            .collect();
+        let expected: Vec<bool> = (1..=12).map(|n| !(4..=9).contains(&n)).collect();
+        assert_eq!(seen, expected);
+        let mut fleet = Fleet::new(plan.clone(), Scenario::Flapping, 1);
+        let bad: Vec<bool> = staff_errors(&mut fleet, &plan, 80)
+            .iter()
+            .map(|e| e.unwrap() > 0.02)
+            .collect();
+        let mut runs: Vec<(bool, usize)> = Vec::new();
+        for b in bad.iter().skip(3) {
+            match runs.last_mut() {
+                Some((v, n)) if v == b => *n += 1,
+                _ => runs.push((*b, 1)),
+            }
+        }
+        let lengths = |want: bool| -> Vec<usize> {
+            let mut l: Vec<usize> = runs.iter().filter(|r| r.0 == want).map(|r| r.1).collect();
+            l.pop(); // the last run may be cut short
+            l
+        };
+        let (bursts, gaps) = (lengths(true), lengths(false));
+        assert!(bursts.len() >= 5, "{runs:?}");
+        assert!(
+            bursts.iter().all(|n| (3..=5).contains(n)),
+            "for = 2: {runs:?}"
+        );
+        let distinct = |l: &[usize]| l.iter().collect::<std::collections::BTreeSet<_>>().len();
+        assert!(
+            distinct(&bursts) > 1 && distinct(&gaps) > 1,
+            "a metronome: {runs:?}"
+        );
+    }
 }

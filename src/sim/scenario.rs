@@ -1,96 +1,222 @@
-//! Scripted faults. Each scenario says, for window `n` of the run, whether metrics are out
-//! and by what factor an enhanced metric is off: `healthy`, `error-spike` (enhanced errors
-//! jump once a cohort passes 40 % on enhanced), `latency-regression` (one department's
-//! enhanced latency grows tenfold), `revenue-drop` (enhanced revenue 15 % down), `flapping` (errors
-//! alternate bad and good each window), `metrics-outage` (windows 3 to 8 are empty). Faults
-//! start at window 3 so that a run first shows a healthy baseline.
+//! Scripted faults: which metrics a scenario bends, where, from when and how. A fault waits
+//! until its target — one department, or the first cohort anywhere — has seen enhanced traffic
+//! for [`ONSET`] windows, so every run first shows a healthy baseline and every profile reaches
+//! it; a demo story may hold it back further in plan time (`[sim.demo] after`). Then it plays
+//! its shape over the metric's stairs (`fault`): a jump, a climb, irregular bursts, or no data
+//! at all. [`HELP`] says the same for people, in `--help`. No IO.
 
-use crate::plan::{Better, MetricDef};
+pub use crate::plan::Scenario;
 
-/// A fault script.
+use super::Rng;
+use crate::plan::{Better, MetricDef, Plan};
+use crate::time::{Period, Timestamp};
+
+/// Windows of enhanced traffic on its target before a fault begins.
+pub const ONSET: u64 = 3;
+/// Windows without data in a metrics outage.
+pub const OUTAGE: u64 = 6;
+
+/// Each scenario's effect, for `cutover sim --help` and `cutover demo --help`.
+pub const HELP: &str = "\
+Fault script. Each fault starts once its target has had 3 windows of enhanced traffic
+(shadow included), and bends only the enhanced variant:
+  healthy             nothing goes wrong: every gate and alert threshold of the plan holds
+  error-spike         every cohort: error rates (lower-is-better ratios, or metrics named
+                      *error*) jump past the plan's most severe threshold on them
+  latency-regression  the plan's second department (or its only one): latencies (seconds,
+                      or named *latency*/*response*) climb through each alert threshold,
+                      a few windows per tier, to past the most severe one
+  revenue-drop        every cohort: revenue (usd-valued or named *revenue*; without one,
+                      every higher-is-better metric) climbs down the same way
+  flapping            the second department: error rates go just past the mildest
+                      threshold in irregular bursts (1-3 windows longer than the plan's
+                      longest `for`), with 2-7 good windows between them
+  metrics-outage      everything: no data at all for 6 windows, then back
+Without thresholds on a metric, a fault makes it 10x (lower is better) or 15% lower.";
+
+/// How a scenario bends the metrics it touches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scenario {
-    /// Nothing goes wrong.
-    Healthy,
-    /// Enhanced errors jump where a cohort is above 40 % enhanced.
-    ErrorSpike,
-    /// One department's enhanced latency grows tenfold.
-    LatencyRegression,
-    /// Enhanced revenue drops 15 %.
-    RevenueDrop,
-    /// Enhanced errors alternate between bad and good.
-    Flapping,
-    /// Metrics stop for a while.
-    MetricsOutage,
+enum Shape {
+    Jump,
+    Climb,
+    Bursts,
 }
 
-/// The window at which faults begin.
-pub const ONSET: u64 = 3;
-
 impl Scenario {
-    /// Every scenario with its name.
-    pub const ALL: [(&'static str, Scenario); 6] = [
-        ("healthy", Scenario::Healthy),
-        ("error-spike", Scenario::ErrorSpike),
-        ("latency-regression", Scenario::LatencyRegression),
-        ("revenue-drop", Scenario::RevenueDrop),
-        ("flapping", Scenario::Flapping),
-        ("metrics-outage", Scenario::MetricsOutage),
-    ];
-
-    /// Parses a scenario name.
-    pub fn parse(name: &str) -> Result<Scenario, String> {
-        Scenario::ALL
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, s)| *s)
-            .ok_or_else(|| {
-                let names: Vec<_> = Scenario::ALL.iter().map(|(n, _)| *n).collect();
-                format!("unknown scenario `{name}` (one of: {})", names.join(", "))
-            })
-    }
-
-    /// The scenario's name.
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        Scenario::ALL
-            .iter()
-            .find(|(_, s)| *s == self)
-            .map_or("?", |(n, _)| n)
-    }
-
-    /// Whether window `n` has no metrics at all.
-    #[must_use]
-    pub fn outage(self, n: u64) -> bool {
-        self == Scenario::MetricsOutage && (ONSET..=ONSET + 5).contains(&n)
-    }
-
-    /// The factor applied to an enhanced metric in window `n` for a cohort of `department`
-    /// (index in the plan) at `weight_bp`.
-    #[must_use]
-    pub fn fault(
-        self,
-        n: u64,
-        department: usize,
-        weight_bp: u16,
-        metric: &str,
-        def: &MetricDef,
-    ) -> f64 {
-        if n < ONSET {
-            return 1.0;
-        }
-        let errors =
-            def.better == Better::Lower && (metric.contains("error") || def.unit == "ratio");
-        let latency = def.better == Better::Lower
-            && (def.unit == "seconds" || metric.contains("latency") || metric.contains("response"));
-        let revenue = def.better == Better::Higher
-            && (metric.contains("revenue") || def.unit.starts_with("usd"));
+    fn shape(self) -> Option<Shape> {
         match self {
-            Scenario::ErrorSpike if errors && weight_bp > 4000 => 25.0,
-            Scenario::LatencyRegression if latency && department == 1 => 10.0,
-            Scenario::RevenueDrop if revenue => 0.85,
-            Scenario::Flapping if errors && n.is_multiple_of(2) => 25.0,
-            _ => 1.0,
+            Scenario::ErrorSpike => Some(Shape::Jump),
+            Scenario::LatencyRegression | Scenario::RevenueDrop => Some(Shape::Climb),
+            Scenario::Flapping => Some(Shape::Bursts),
+            Scenario::Healthy | Scenario::MetricsOutage => None,
         }
+    }
+
+    /// Whether the scenario bends this metric's enhanced variant.
+    #[must_use]
+    pub fn touches(self, plan: &Plan, metric: &str, def: &MetricDef) -> bool {
+        let lower = def.better == Better::Lower;
+        let errors = lower && (metric.contains("error") || def.unit == "ratio");
+        let latency = lower
+            && (def.unit == "seconds" || metric.contains("latency") || metric.contains("response"));
+        let revenue = |id: &str, d: &MetricDef| {
+            d.better == Better::Higher && (id.contains("revenue") || d.unit.starts_with("usd"))
+        };
+        def.compare
+            && match self {
+                Scenario::ErrorSpike | Scenario::Flapping => errors,
+                Scenario::LatencyRegression => latency,
+                Scenario::RevenueDrop => {
+                    let any = plan.profile().metrics.iter();
+                    revenue(metric, def)
+                        || (!any.clone().any(|(id, d)| d.compare && revenue(id, d)) && !lower)
+                }
+                Scenario::Healthy | Scenario::MetricsOutage => false,
+            }
+    }
+
+    /// The one department the scenario strikes (index in the plan), or `None` for every
+    /// cohort: the second department, since the first is usually the pilot.
+    #[must_use]
+    pub fn department(self, plan: &Plan) -> Option<usize> {
+        matches!(self, Scenario::LatencyRegression | Scenario::Flapping)
+            .then(|| usize::from(plan.profile().departments.len() > 1))
+    }
+}
+
+/// What a fault does in one window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Stage {
+    /// Nothing yet (or nothing at all).
+    Calm,
+    /// No data at all.
+    Outage,
+    /// The fault's value on a metric's stairs.
+    Fault {
+        /// Windows since it began.
+        k: u64,
+        /// In a flapping burst (always true for the other shapes).
+        bad: bool,
+    },
+}
+
+impl Stage {
+    /// The value of a touched metric in this stage, from its healthy value and stairs.
+    #[must_use]
+    pub fn value(self, scenario: Scenario, healthy: f64, stairs: &super::fault::Stairs) -> f64 {
+        match (self, scenario.shape()) {
+            (Stage::Fault { .. }, Some(Shape::Jump)) => stairs.last(),
+            (Stage::Fault { k, .. }, Some(Shape::Climb)) => stairs.climb(k),
+            (Stage::Fault { bad: true, .. }, Some(Shape::Bursts)) => stairs.first(),
+            _ => healthy,
+        }
+    }
+}
+
+/// A scenario playing out over the windows of one run.
+#[derive(Debug, Clone)]
+pub struct Script {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// The department it strikes, or every cohort.
+    pub department: Option<usize>,
+    after: Period,
+    first_at: Option<Timestamp>,
+    windows: u64,
+    exposed_at: Option<u64>,
+    active: u64,
+    flap: Flap,
+}
+
+impl Script {
+    /// `scenario` on `plan`, holding back `after` plan time from the first window.
+    #[must_use]
+    pub fn new(plan: &Plan, scenario: Scenario, after: Period, seed: u64) -> Script {
+        Script {
+            scenario,
+            department: scenario.department(plan),
+            after,
+            first_at: None,
+            windows: 0,
+            exposed_at: None,
+            active: 0,
+            flap: Flap::new(seed, longest_for(plan)),
+        }
+    }
+
+    /// The stage of the next window, at `at`, given whether the target sees enhanced traffic.
+    pub fn next(&mut self, at: Timestamp, target_exposed: bool) -> Stage {
+        self.windows += 1;
+        let first = *self.first_at.get_or_insert(at);
+        if target_exposed && self.exposed_at.is_none() {
+            self.exposed_at = Some(self.windows);
+        }
+        let due = self
+            .exposed_at
+            .is_some_and(|e| self.windows >= e + ONSET && at >= first.plus(self.after));
+        if !due || self.scenario == Scenario::Healthy {
+            return Stage::Calm;
+        }
+        let k = self.active;
+        self.active += 1;
+        match self.scenario {
+            Scenario::MetricsOutage if k < OUTAGE => Stage::Outage,
+            Scenario::MetricsOutage => Stage::Calm,
+            Scenario::Flapping => Stage::Fault {
+                k,
+                bad: self.flap.next(),
+            },
+            _ => Stage::Fault { k, bad: true },
+        }
+    }
+
+    /// Whether the fault strikes cohorts of `department`.
+    #[must_use]
+    pub fn strikes(&self, department: usize) -> bool {
+        self.department.is_none_or(|d| d == department)
+    }
+}
+
+/// The longest `for` of the plan's alert rules: a burst must outlast it to fire anything.
+fn longest_for(plan: &Plan) -> u64 {
+    plan.profile()
+        .alerts
+        .iter()
+        .map(|r| u64::from(r.for_evaluations))
+        .max()
+        .unwrap_or(1)
+}
+
+/// Irregular bursts: bad runs of 1 to 3 windows more than the longest `for`, good runs of 2 to
+/// 7, drawn from the seed so that a run can be replayed.
+#[derive(Debug, Clone)]
+struct Flap {
+    rng: Rng,
+    longest_for: u64,
+    bad: bool,
+    left: u64,
+}
+
+impl Flap {
+    fn new(seed: u64, longest_for: u64) -> Flap {
+        Flap {
+            rng: Rng::new(seed ^ 0xF1A9),
+            longest_for,
+            bad: false,
+            left: 0,
+        }
+    }
+
+    fn next(&mut self) -> bool {
+        if self.left == 0 {
+            self.bad = !self.bad;
+            self.left = if self.bad {
+                self.longest_for + 1 + self.rng.next_u64() % 3
+            } else {
+                2 + self.rng.next_u64() % 6
+            };
+        }
+        self.left -= 1;
+        self.bad
     }
 }

@@ -7,6 +7,7 @@
 pub mod dashboard;
 pub mod external;
 pub mod server;
+pub mod walk;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

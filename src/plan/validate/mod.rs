@@ -1,6 +1,7 @@
 //! Semantic checks of a plan, after it parsed: ids unique and well-formed, every target,
 //! metric, phase, alert rule and kill switch it names exists, weights make sense for their
-//! mode, thresholds are ordered the way `better` says, sign-off gates are well-formed.
+//! mode, thresholds are ordered the way `better` says, sign-off gates are well-formed, and the
+//! `[sim]` table overrides only declared metrics, with healthy values the plan accepts.
 //! Each problem names the field path; the loader turns that into `file:line:col`.
 
 use std::collections::BTreeSet;
@@ -11,6 +12,7 @@ use super::model::{Better, Gate, Mode, Profile};
 use super::path::FieldPath;
 
 mod rules;
+mod sim;
 
 /// One thing wrong with a plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +75,7 @@ pub fn check(plan: &Plan) -> Vec<Problem> {
     c.alerts();
     c.kill_switches();
     c.flag_types();
+    c.sim();
     c.problems
 }
 
