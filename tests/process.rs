@@ -412,9 +412,17 @@ async fn events_follow_streams_what_happens_as_json_lines() {
     assert!(cli(&serve.base, Some(ALICE), &["advance"]).status.code() == Some(2));
     let next: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
     assert_eq!(next["event"]["detail"]["command"]["command"], "pause");
+    assert_eq!(
+        (first["seq"].as_u64(), next["seq"].as_u64()),
+        (Some(1), Some(2)),
+        "numbered by the journal's seq, as the dashboard and `events` number them"
+    );
     let refused: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
     assert_eq!(refused["event"]["kind"], "refused");
-    assert!(next["seq"].as_u64() < refused["seq"].as_u64());
+    assert!(
+        refused["seq"].is_null(),
+        "a refusal is not journaled: no number"
+    );
     let _ = follow.kill();
     let _ = follow.wait();
 }

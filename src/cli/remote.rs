@@ -81,17 +81,49 @@ pub async fn status(client: &Client, json: bool) -> Result<ExitCode> {
     }
 }
 
-fn print_event(seq: u64, event: &Event, json: bool) {
+/// Prints one event, numbered by the journal's seq (the number the dashboard shows too);
+/// alerts and refusals are not journaled and have none.
+fn print_event(event: &Event, json: bool) {
+    let seq = event.journal_seq();
     if json {
         println!("{}", serde_json::json!({ "seq": seq, "event": event }));
     } else {
-        println!("{seq:>6}  {}  {event}", wire::format::rfc3339(event.at));
+        let number = seq.map_or_else(|| "      ".to_owned(), |n| format!("{n:>6}"));
+        println!("{number}  {}  {event}", wire::format::rfc3339(event.at));
     }
 }
 
-/// `cutover events [--since] [--follow] [--json]`.
+/// `cutover events [--since] [--follow] [--json]`: the journal from `since`, then (following)
+/// everything that happens. When following, the stream is opened first and the journal read
+/// after it, so nothing falls between the two; transitions seen in both print once.
 pub async fn events(client: &Client, since: u64, follow: bool, json: bool) -> Result<ExitCode> {
     const PAGE: usize = 500;
+    let mut stream = None;
+    if follow {
+        let (tx, mut rx) = mpsc::channel(1024);
+        tokio::spawn(subscription::follow(
+            client.clone(),
+            EventStream::default(),
+            tx,
+        ));
+        // Wait until the stream is open (its hello), then read the journal.
+        loop {
+            match rx.recv().await {
+                Some(Update::Message(_)) => break,
+                Some(Update::Refused(body)) => {
+                    eprintln!("refused: {}", body.message);
+                    return Ok(ExitCode::from(2));
+                }
+                Some(Update::Link(Link::Reconnecting { error })) => {
+                    let why = error.unwrap_or_default();
+                    eprintln!("waiting for the control plane at {}: {why}", client.base());
+                }
+                Some(Update::Link(_)) => {}
+                None => return Ok(ExitCode::from(1)),
+            }
+        }
+        stream = Some(rx);
+    }
     let mut next = since;
     loop {
         let page = match client.events(next, PAGE).await {
@@ -103,33 +135,39 @@ pub async fn events(client: &Client, since: u64, follow: bool, json: bool) -> Re
                 at: r.transition.at,
                 kind: EventKind::Transition(r.transition.clone()),
             };
-            print_event(r.seq, &event, json);
+            print_event(&event, json);
         }
         next = page.next;
         if page.events.len() < PAGE {
             break;
         }
     }
-    if follow {
-        return follow_stream(client, json).await;
+    match stream {
+        Some(rx) => follow_stream(rx, next, json).await,
+        None => Ok(ExitCode::SUCCESS),
     }
-    Ok(ExitCode::SUCCESS)
 }
 
-/// Streams every event, alerts included, through the shared subscription (reconnects with
-/// backoff and resumes by seq). A refused connection (a bad token) ends it with exit 2.
-async fn follow_stream(client: &Client, json: bool) -> Result<ExitCode> {
-    let (tx, mut rx) = mpsc::channel(256);
-    tokio::spawn(subscription::follow(
-        client.clone(),
-        EventStream::default(),
-        tx,
-    ));
+/// Prints what the stream brings after journal seq `printed`, reconnecting as the shared
+/// subscription does. A refused connection (a bad token) ends it with exit 2.
+async fn follow_stream(
+    mut rx: mpsc::Receiver<Update<ServerMessage>>,
+    mut printed: u64,
+    json: bool,
+) -> Result<ExitCode> {
     while let Some(update) = rx.recv().await {
         match update {
             Update::Message(
-                ServerMessage::Event { seq, event, .. } | ServerMessage::Alert { seq, event, .. },
-            ) => print_event(seq, &event, json),
+                ServerMessage::Event { event, .. } | ServerMessage::Alert { event, .. },
+            ) => {
+                if let Some(seq) = event.journal_seq() {
+                    if seq <= printed {
+                        continue;
+                    }
+                    printed = seq;
+                }
+                print_event(&event, json);
+            }
             Update::Message(_) | Update::Link(Link::Connecting | Link::Live) => {}
             Update::Link(Link::Reconnecting { error }) => {
                 let why = error.map(|e| format!(" ({e})")).unwrap_or_default();
