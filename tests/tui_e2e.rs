@@ -141,6 +141,10 @@ fn the_demo_answers_keys_and_restores_the_terminal() {
         s.contains("Roll back which department or cohort?")
     });
     t.keys(&["Down", "Down", "Enter"]);
+    t.wait_for("the confirmation with the server's preview", |s| {
+        s.contains("Roll back marketing?") && s.contains("Would change")
+    });
+    t.keys(&["Enter"]);
     let screen = t.wait_for("marketing rolled back", |s| {
         s.contains("rollback marketing: done")
     });
@@ -360,4 +364,47 @@ fn a_stale_decision_from_the_dashboard_is_refused_and_said_so() {
     let out = cli(&url, &["status", "--json"]);
     let state: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(state["revision"], 3, "nothing was applied: {state}");
+}
+
+/// Rolling back from the picker asks for confirmation with the server's preview of exactly
+/// what changes, and records the operator's own reason.
+#[test]
+fn a_rollback_is_confirmed_with_a_preview_and_a_reason() {
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    let _server = Serve::start(port, dir.path());
+    let t = Tmux::start(
+        "confirm",
+        120,
+        40,
+        &format!(
+            "{} --connect {url}; sleep 600",
+            env!("CARGO_BIN_EXE_cutover")
+        ),
+    );
+    t.wait_for("the dashboard, live", |s| {
+        s.contains("LIVE") && s.contains("shop/staff")
+    });
+    t.keys(&["r"]);
+    t.wait_for("the rollback picker", |s| s.contains("Roll back which"));
+    // shop, then shop/staff: pick the cohort.
+    t.keys(&["Down", "Enter"]);
+    let screen = t.wait_for("the preview", |s| s.contains("Would change"));
+    assert!(screen.contains("Roll back shop/staff?"), "{screen}");
+    assert!(screen.contains("shop/staff"), "{screen}");
+    assert!(screen.contains("canary 10% → legacy"), "{screen}");
+    t.keys(&["C-u"]);
+    t.keys(&["-l", "errors on staff"]);
+    t.wait_for("the reason typed", |s| {
+        s.contains("reason: errors on staff")
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("done", |s| {
+        s.contains("rollback shop/staff: done, revision 1")
+    });
+    let out = cli(&url, &["events", "--json"]);
+    let record: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(record["event"]["detail"]["reason"], "errors on staff");
 }

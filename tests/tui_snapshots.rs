@@ -79,7 +79,19 @@ fn read_only_and_disconnected_refuse_actions_with_a_message() {
         matches!(on_action(&mut app, UiAction::PauseResume), Some(Effect::Send(b)) if b.action == Action::Pause)
     );
     assert!(
-        matches!(command(&mut app, "rollback sales", None), Some(Effect::Send(b)) if b.action.to_string() == "rollback sales")
+        matches!(command(&mut app, "rollback sales", None), Some(Effect::Preview(b)) if b.action.to_string() == "rollback sales"),
+        "a typed rollback is confirmed, with the server's preview"
+    );
+    let sent = update(
+        &mut app,
+        Msg::Key(ratatui::crossterm::event::KeyEvent::from(
+            ratatui::crossterm::event::KeyCode::Enter,
+        )),
+    )
+    .effect;
+    assert!(
+        matches!(sent, Some(Effect::Send(b)) if b.action.to_string() == "rollback sales"),
+        "Enter sends it"
     );
     assert_eq!(command(&mut app, "theme light", None), None);
     assert_eq!(app.look.theme.name, "light");

@@ -43,11 +43,17 @@ fn outcome(before: &State, after: &State, effect: Option<&Effect>) -> String {
         Some(Effect::Quit) => return "quit".into(),
         Some(Effect::Bell) => return "bell".into(),
         Some(Effect::Send(r)) => return sent(r),
-        None => {}
+        Some(Effect::Preview(_)) | None => {}
     }
+    let asked = matches!(effect, Some(Effect::Preview(_)));
     if let Some(d) = &after.dialog {
         return match d {
-            Dialog::Confirm(c) => format!("confirm {}: {}", c.title, sent(&c.request)),
+            Dialog::Confirm(c) => format!(
+                "confirm{} {}: {}",
+                if asked { "+preview" } else { "" },
+                c.title,
+                sent(&c.request)
+            ),
             Dialog::Picker(p) => {
                 format!("pick {:?} of {} @{:?}", p.pick, p.items.len(), p.revision)
             }
@@ -103,7 +109,7 @@ fn every_binding_in_every_mode() {
         ("q", "quit".into(), false),
         (
             "a",
-            r("confirm Advance?: send advance @Some(REV) (dashboard: advance (a))"),
+            r("confirm+preview Advance?: send advance @Some(REV) (dashboard: advance (a))"),
             true,
         ),
         ("p", r("send pause @Some(REV) (dashboard: pause (p))"), true),
@@ -111,7 +117,7 @@ fn every_binding_in_every_mode() {
         (
             "R",
             r(
-                "confirm Roll back everything?: send rollback all @Some(REV) (dashboard: rollback all (R))",
+                "confirm+preview Roll back everything?: send rollback all @Some(REV) (dashboard: rollback all (R))",
             ),
             true,
         ),
@@ -212,8 +218,13 @@ fn pickers_name_the_choice_and_the_kill_switch_carries_no_revision() {
     let mut state = fixed_app();
     let seen = state.revision();
     press(&mut state, "r");
+    let Some(Effect::Preview(asked)) = press(&mut state, "Enter") else {
+        panic!("picking opens the confirmation and asks the server for its preview")
+    };
+    assert_eq!(asked.action.to_string(), "rollback pilot");
+    assert!(!asked.dry_run && asked.idempotency_key.is_none());
     let Some(Effect::Send(request)) = press(&mut state, "Enter") else {
-        panic!("Enter sends the rollback")
+        panic!("Enter in the confirmation sends the rollback")
     };
     assert_eq!(
         (
@@ -248,10 +259,22 @@ fn pickers_name_the_choice_and_the_kill_switch_carries_no_revision() {
     for c in "rollback sales".chars() {
         press(&mut state, &c.to_string());
     }
+    assert!(matches!(
+        press(&mut state, "Enter"),
+        Some(Effect::Preview(_))
+    ));
+    // The reason is the operator's to edit: C-u clears it, then their words.
+    update(
+        &mut state,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    for c in "errors up in sales".chars() {
+        press(&mut state, &c.to_string());
+    }
     let Some(Effect::Send(typed)) = press(&mut state, "Enter") else {
-        panic!(":rollback sales sends")
+        panic!(":rollback sales, confirmed, sends")
     };
-    assert_eq!(typed.reason, "dashboard: rollback sales (command line)");
+    assert_eq!(typed.reason, "errors up in sales");
     assert_eq!(typed.expected_revision, seen);
 }
 
@@ -271,4 +294,96 @@ fn a_stale_refusal_says_the_rollout_moved_on() {
         state.toasts.back().unwrap().text,
         "advance refused: the rollout moved on to revision 12 while you were deciding: look again"
     );
+}
+
+/// The confirmation shows the server's preview when it comes, says so when there is none, and
+/// sends either way; a preview for another action is not shown.
+#[test]
+fn the_confirmation_shows_the_servers_preview_or_says_there_is_none() {
+    use cutover::tui::dialog::PreviewState;
+    use cutover::wire::{Change, Preview};
+    let mut state = fixed_app();
+    press(&mut state, "R");
+    let Some(Dialog::Confirm(c)) = &state.dialog else {
+        panic!("R confirms")
+    };
+    let request = c.request.clone();
+    let preview = Preview {
+        revision: request.expected_revision.unwrap(),
+        refusal: None,
+        unchanged: None,
+        changes: vec![Change {
+            what: "pilot/vip_customers".into(),
+            from: "shadow".into(),
+            to: "legacy".into(),
+        }],
+        gates: Vec::new(),
+        state: state.snap.as_ref().unwrap().state.clone(),
+    };
+    let mut other = request.clone();
+    other.action = Action::Pause;
+    update(
+        &mut state,
+        Msg::Previewed {
+            request: other,
+            result: Ok(Box::new(preview.clone())),
+        },
+    );
+    assert!(matches!(&state.dialog, Some(Dialog::Confirm(c)) if c.preview == PreviewState::Asking));
+    update(
+        &mut state,
+        Msg::Previewed {
+            request: request.clone(),
+            result: Ok(Box::new(preview)),
+        },
+    );
+    let screen = common::dashboard::render(&state, 100, 30);
+    assert!(
+        screen.contains("Would change (the server's dry run"),
+        "{screen}"
+    );
+    assert!(screen.contains("pilot/vip_customers"), "{screen}");
+    assert!(screen.contains("shadow → legacy"), "{screen}");
+    update(
+        &mut state,
+        Msg::Previewed {
+            request,
+            result: Err("the control plane did not answer".into()),
+        },
+    );
+    let screen = common::dashboard::render(&state, 100, 30);
+    assert!(
+        screen.contains("no preview (the control plane did not answer); Enter still sends it"),
+        "{screen}"
+    );
+    assert!(matches!(press(&mut state, "Enter"), Some(Effect::Send(_))));
+}
+
+/// Pickers show each entry's state and mark the entries that would change nothing.
+#[test]
+fn pickers_show_state_and_mark_what_would_change_nothing() {
+    let mut state = fixed_app();
+    press(&mut state, "r");
+    let Some(Dialog::Picker(p)) = &state.dialog else {
+        panic!("r picks")
+    };
+    let sales = p
+        .items
+        .iter()
+        .find(|i| i.value.as_deref() == Some("sales"))
+        .unwrap();
+    assert!(
+        sales
+            .label
+            .contains("rolled back already: nothing to change"),
+        "{}",
+        sales.label
+    );
+    let pilot = p
+        .items
+        .iter()
+        .find(|i| i.value.as_deref() == Some("pilot"))
+        .unwrap();
+    assert!(pilot.label.contains("3 shadow"), "{}", pilot.label);
+    assert!(!pilot.label.contains("nothing to change"));
 }

@@ -16,11 +16,14 @@ use reqwest::StatusCode;
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest, http::HeaderValue};
 
 use crate::wire::{
-    self, Action, ActionReply, ActionRequest, ErrorBody, EventsPage, ServerMessage, StateView,
+    self, Action, ActionReply, ActionRequest, ErrorBody, EventsPage, Preview, ServerMessage,
+    StateView,
 };
 
 /// The default control-plane address.
 pub const DEFAULT_URL: &str = "http://127.0.0.1:7070";
+/// How long a confirmation waits for the server's preview before saying there is none.
+pub const PREVIEW_TIMEOUT: Duration = Duration::from_secs(2);
 /// How many times an action is resent after the connection was lost before an answer came.
 const RESENDS: usize = 2;
 
@@ -168,6 +171,20 @@ impl Client {
                 other => return other,
             }
         }
+    }
+
+    /// `POST /v1/actions` as a dry run: what the action would do. Not resent, and given at
+    /// most `PREVIEW_TIMEOUT`: a confirmation must never wait long for it.
+    pub async fn preview(&self, mut request: ActionRequest) -> Result<Preview, ClientError> {
+        request.dry_run = true;
+        request.idempotency_key = None;
+        let url = format!("{}/v1/actions", self.base);
+        let r = self
+            .with_token(self.http.post(&url).json(&request))
+            .timeout(PREVIEW_TIMEOUT)
+            .send()
+            .await;
+        Self::answer(&url, r).await
     }
 
     /// Opens `/v1/stream`, resuming after `(seq, epoch)` if given.

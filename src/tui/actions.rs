@@ -1,11 +1,13 @@
 //! The dashboard's mutating actions: which dialog a key opens, and the action request each
-//! sends. Every request carries the revision the operator was looking at — for a dialog, the
-//! revision on screen when it opened — and a reason naming the view and key
-//! (`dashboard: rollback sales (picker)`); the kill switch never carries a revision. The
-//! idempotency key is filled fresh by the client when the request is sent.
+//! sends. Every mutating action but plain pause and resume, a note and an acknowledgement goes
+//! through a confirmation that shows the server's preview and asks for a reason (pre-filled:
+//! `dashboard: rollback sales (picker)`). Every request carries the revision the operator was
+//! looking at — for a dialog, the revision on screen when it opened; the kill switch never
+//! carries one. The idempotency key is filled fresh by the client when the request is sent.
 
 use super::dialog::{Choice, Confirm, Dialog, Input, Pick, Picker, Purpose};
 use super::keymap::UiAction;
+use super::pickers;
 use super::state::State;
 use super::update::Effect;
 use crate::client::envelope;
@@ -25,13 +27,55 @@ fn key(state: &State, action: UiAction) -> String {
         .to_owned()
 }
 
-fn send(action: Action, why: &str, revision: Option<u64>) -> Effect {
-    let revision = if matches!(action, Action::Kill { .. }) {
+/// The kill switch never carries a revision: it is never stale.
+fn decided_on(action: &Action, revision: Option<u64>) -> Option<u64> {
+    if matches!(action, Action::Kill { .. }) {
         None
     } else {
         revision
-    };
+    }
+}
+
+fn send(action: Action, why: &str, revision: Option<u64>) -> Effect {
+    let revision = decided_on(&action, revision);
     Effect::Send(envelope(action, why, revision))
+}
+
+/// Opens a confirmation and asks the server for its preview.
+fn confirm(state: &mut State, c: Confirm) -> Effect {
+    let request = c.request.clone();
+    state.dialog = Some(Dialog::Confirm(c));
+    Effect::Preview(request)
+}
+
+/// The confirmation of an action: its title and what it means in words.
+fn confirmation(action: Action, why: &str, revision: Option<u64>) -> Confirm {
+    let (title, line) = match &action {
+        Action::Rollback { target } if target == "all" => (
+            "Roll back everything?".to_owned(),
+            "Every cohort goes back to legacy and is held there; the rollout pauses.".to_owned(),
+        ),
+        Action::Rollback { target } => (
+            format!("Roll back {target}?"),
+            format!("{target} goes back to legacy and is held there until resumed."),
+        ),
+        Action::Resume { target: Some(t) } => (
+            format!("Release {t}?"),
+            format!("{t}'s rollback or kill switch is released; the plan takes it again."),
+        ),
+        Action::SetWeight { target, value } => (
+            format!("Set {target} to {value}%?"),
+            format!("{target} goes on canary at {value}% until a step sets it again."),
+        ),
+        Action::Approve { target } => (
+            format!("Sign off {target}?"),
+            "Your name is recorded as giving this sign-off.".to_owned(),
+        ),
+        Action::Advance => ("Advance?".to_owned(), "Leave the current step.".to_owned()),
+        other => (format!("{other}?"), String::new()),
+    };
+    let revision = decided_on(&action, revision);
+    Confirm::new(&title, vec![line], envelope(action, why, revision))
 }
 
 /// A write key, after the read-only and connection checks.
@@ -40,35 +84,28 @@ pub fn on_write(state: &mut State, action: UiAction) -> Option<Effect> {
     let revision = state.revision();
     let k = key(state, action);
     let dialog = match action {
-        A::Advance => Dialog::Confirm(confirm_advance(state, &k)),
-        A::PauseResume => return Some(pause_or_resume(state, &k)),
-        A::Rollback => {
-            let mut items: Vec<Choice> = state
-                .departments()
-                .iter()
-                .map(|d| Choice::plain(d))
-                .collect();
-            items.extend(state.rows().iter().map(|c| Choice::plain(c)));
-            let title = "Roll back which department or cohort?";
-            Dialog::Picker(Picker::new(title, Pick::Rollback, items, revision))
+        A::Advance => {
+            let why = reason("advance", &k);
+            return Some(confirm(
+                state,
+                confirmation(Action::Advance, &why, revision),
+            ));
         }
+        A::PauseResume => return Some(pause_or_resume(state, &k)),
+        A::Rollback => pickers::rollback(state),
         A::RollbackAll => {
             let all = Action::Rollback {
                 target: "all".into(),
             };
-            let request = envelope(all, &reason("rollback all", &k), revision);
-            let lines = vec!["Every cohort goes back to legacy; the rollout pauses.".into()];
-            Dialog::Confirm(Confirm::new("Roll back everything?", lines, request))
+            let why = reason("rollback all", &k);
+            return Some(confirm(state, confirmation(all, &why, revision)));
         }
-        A::Kill => kill_dialog(state, &k),
+        A::Kill => match pickers::kill(state) {
+            Some(picker) => picker,
+            None => return Some(confirm(state, kill_confirm(None, &reason("kill", &k)))),
+        },
         A::Approve => {
-            let items = state.snap.as_ref().map_or_else(Vec::new, |s| {
-                s.gates
-                    .iter()
-                    .filter(|g| g.awaits_signoff())
-                    .map(|g| Choice::plain(&g.id))
-                    .collect()
-            });
+            let items = pickers::approvals(state);
             let empty = "no sign-off is awaited at this step (`:approve GATE` approves any)";
             return pick_or_say(state, "Sign off which gate?", Pick::Approve, items, empty);
         }
@@ -178,44 +215,6 @@ fn pick_or_say(
     None
 }
 
-fn confirm_advance(state: &State, k: &str) -> Confirm {
-    let mut lines = Vec::new();
-    if let Some(s) = &state.snap {
-        lines.push(format!(
-            "Leave step {}/{} ({} of {}).",
-            s.state.phase, s.state.step, s.state.step_number, s.state.step_count
-        ));
-        for g in &s.gates {
-            let mark = if g.passed() { "pass" } else { "NOT PASSING" };
-            lines.push(format!("  {mark:<11} {}: {}", g.id, g.detail));
-        }
-        if !s.gates.iter().all(crate::wire::Gate::passed) {
-            lines.push("The server will refuse while a gate is not passing.".into());
-        }
-    }
-    let request = envelope(Action::Advance, &reason("advance", k), state.revision());
-    Confirm::new("Advance?", lines, request)
-}
-
-/// `K`: with named kill switches, a picker first (the global one on top); then the typed
-/// confirmation.
-fn kill_dialog(state: &State, k: &str) -> Dialog {
-    let switches = state
-        .snap
-        .as_ref()
-        .map(|s| s.switches.clone())
-        .unwrap_or_default();
-    if switches.is_empty() {
-        return Dialog::Confirm(kill_confirm(None, &reason("kill", k)));
-    }
-    let mut items = vec![Choice {
-        label: "all (the global kill switch)".into(),
-        value: None,
-    }];
-    items.extend(switches.iter().map(|s| Choice::plain(s)));
-    Dialog::Picker(Picker::new("Which kill switch?", Pick::Kill, items, None))
-}
-
 fn kill_confirm(switch: Option<&str>, why: &str) -> Confirm {
     let what = match switch {
         None => {
@@ -230,15 +229,11 @@ fn kill_confirm(switch: Option<&str>, why: &str) -> Confirm {
         why,
         None,
     );
-    Confirm::new(
-        "KILL SWITCH",
-        vec![what, "Type KILL and press Enter (Esc cancels).".into()],
-        request,
-    )
-    .typed("KILL")
+    Confirm::new("KILL SWITCH", vec![what], request).typed("KILL")
 }
 
-/// A picker's choice: send it, or (for the kill switch) ask for the typed confirmation.
+/// A picker's choice: its confirmation (with the server's preview), or for incidents the
+/// acknowledgement.
 pub fn picked(state: &mut State, picker: &Picker, choice: Choice) -> Option<Effect> {
     let target = choice.value;
     let action = match (picker.pick, target) {
@@ -247,11 +242,10 @@ pub fn picked(state: &mut State, picker: &Picker, choice: Choice) -> Option<Effe
                 .as_ref()
                 .map_or_else(|| "kill".to_owned(), |s| format!("kill {s}"));
             let k = key(state, UiAction::Kill);
-            state.dialog = Some(Dialog::Confirm(kill_confirm(
-                switch.as_deref(),
-                &reason(&what, &k),
-            )));
-            return None;
+            return Some(confirm(
+                state,
+                kill_confirm(switch.as_deref(), &reason(&what, &k)),
+            ));
         }
         (Pick::Ack, key) => return acknowledged(state, key.as_deref()),
         (_, None) => return None,
@@ -259,7 +253,7 @@ pub fn picked(state: &mut State, picker: &Picker, choice: Choice) -> Option<Effe
         (Pick::Approve, Some(t)) => Action::Approve { target: t },
     };
     let why = reason(&action.to_string(), "picker");
-    Some(send(action, &why, picker.revision))
+    Some(confirm(state, confirmation(action, &why, picker.revision)))
 }
 
 /// A note typed at `n`.
@@ -274,17 +268,27 @@ pub fn note(state: &State, text: &str, revision: Option<u64>) -> Option<Effect> 
     ))
 }
 
-/// An action typed in its text form (`:rollback sales`, or the weight prompt).
+/// An action typed in its text form (`:rollback sales`, or the weight prompt): those that
+/// change where traffic goes are confirmed with a preview; pause, resume, notes and
+/// acknowledgements go at once.
 pub fn typed(state: &mut State, text: &str, how: &str, revision: Option<u64>) -> Option<Effect> {
-    match Action::parse(text) {
+    let action = match Action::parse(text) {
         Err(e) => {
             state.toast(e, true);
-            None
+            return None;
         }
-        Ok(action) if super::update::may_send(state) => {
-            let why = reason(&action.to_string(), how);
-            Some(send(action, &why, revision))
-        }
-        Ok(_) => None,
+        Ok(action) => action,
+    };
+    if !super::update::may_send(state) {
+        return None;
+    }
+    let why = reason(&action.to_string(), how);
+    match action {
+        Action::Pause
+        | Action::Resume { target: None }
+        | Action::Note { .. }
+        | Action::Ack { .. } => Some(send(action, &why, revision)),
+        Action::Kill { target } => Some(confirm(state, kill_confirm(target.as_deref(), &why))),
+        other => Some(confirm(state, confirmation(other, &why, revision))),
     }
 }

@@ -14,6 +14,7 @@ pub mod incidents;
 pub mod keymap;
 pub mod navigate;
 pub mod panes;
+pub mod pickers;
 pub mod state;
 pub mod terminal;
 pub mod theme;
@@ -113,6 +114,7 @@ async fn event_loop(
         match step.effect {
             Some(Effect::Quit) => return Ok(()),
             Some(Effect::Send(request)) => send(&client, &tx, request),
+            Some(Effect::Preview(request)) => preview(&client, &tx, request),
             Some(Effect::Bell) => terminal::bell(term)?,
             None => {}
         }
@@ -139,6 +141,24 @@ fn send(client: &Client, tx: &mpsc::Sender<Input>, request: ActionRequest) {
         tracing::info!(action = %what, ok = result.is_ok(), "action answered");
         let _ = tx
             .send(Input::Msg(Box::new(Msg::ActionDone { what, result })))
+            .await;
+    });
+}
+
+fn preview(client: &Client, tx: &mpsc::Sender<Input>, request: ActionRequest) {
+    let (client, tx) = (client.clone(), tx.clone());
+    tokio::spawn(async move {
+        let result = client
+            .preview(request.clone())
+            .await
+            .map(Box::new)
+            .map_err(|e| match e {
+                ClientError::Refused { body, .. } => body.message,
+                ClientError::Unreachable { .. } => "the control plane did not answer".to_owned(),
+                other @ ClientError::Protocol { .. } => other.to_string(),
+            });
+        let _ = tx
+            .send(Input::Msg(Box::new(Msg::Previewed { request, result })))
             .await;
     });
 }

@@ -5,14 +5,14 @@
 
 use ratatui::crossterm::event::KeyEvent;
 
-use super::dialog::{Dialog, Input, Outcome, Purpose};
+use super::dialog::{Dialog, Input, Outcome, PreviewState, Purpose};
 use super::incidents::Kind;
 use super::keymap::UiAction;
 use super::state::{Bell, Conn, EVENTS_KEPT, HISTORY, STALE_AFTER_MS, State};
 use super::theme::Theme;
 use super::{actions, navigate};
 use crate::client::subscription::{Link, Update};
-use crate::wire::{ActionReply, ActionRequest, ErrorBody, Event, ServerMessage};
+use crate::wire::{ActionReply, ActionRequest, ErrorBody, Event, Preview, ServerMessage};
 
 /// Everything the dashboard reacts to.
 #[derive(Debug, Clone)]
@@ -29,6 +29,13 @@ pub enum Msg {
         what: String,
         /// The server's answer.
         result: Result<ActionReply, ActionError>,
+    },
+    /// The server's preview of an action came back (or could not be had).
+    Previewed {
+        /// The action asked about.
+        request: ActionRequest,
+        /// What it would do, or why there is no preview.
+        result: Result<Box<Preview>, String>,
     },
     /// The clock (ms).
     Tick(i64),
@@ -48,6 +55,8 @@ pub enum ActionError {
 pub enum Effect {
     /// Send an action to the server.
     Send(ActionRequest),
+    /// Ask the server what an action would do (a dry run), for the open confirmation.
+    Preview(ActionRequest),
     /// Ring the terminal bell.
     Bell,
     /// Leave.
@@ -89,6 +98,10 @@ pub fn update(state: &mut State, msg: Msg) -> Step {
             on_answer(state, &what, result);
             Step::redraw()
         }
+        Msg::Previewed { request, result } => Step {
+            redraw: previewed(state, &request, result),
+            effect: None,
+        },
         Msg::Tick(now) => Step {
             redraw: on_tick(state, now),
             effect: None,
@@ -260,6 +273,27 @@ pub fn command(state: &mut State, text: &str, revision: Option<u64>) -> Option<E
         }
         _ => actions::typed(state, text, "command line", revision),
     }
+}
+
+/// A preview for the open confirmation, if it is still the one that asked.
+fn previewed(
+    state: &mut State,
+    request: &ActionRequest,
+    result: Result<Box<Preview>, String>,
+) -> bool {
+    let Some(Dialog::Confirm(c)) = &mut state.dialog else {
+        return false;
+    };
+    if c.request.action != request.action
+        || c.request.expected_revision != request.expected_revision
+    {
+        return false;
+    }
+    c.preview = match result {
+        Ok(p) => PreviewState::Ready(p),
+        Err(e) => PreviewState::Unavailable(e),
+    };
+    true
 }
 
 /// Folds a stream update in.

@@ -8,7 +8,7 @@ pub mod help;
 pub mod input;
 pub mod picker;
 
-pub use confirm::Confirm;
+pub use confirm::{Confirm, Focus, PreviewState};
 pub use detail::{Detail, Subject};
 pub use help::Help;
 pub use input::{Input, Purpose};

@@ -9,7 +9,7 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::block;
 use crate::tui::dialog::help::COMMANDS;
-use crate::tui::dialog::{Confirm, Dialog, Input, Picker, Purpose};
+use crate::tui::dialog::{Confirm, Dialog, Focus, Input, Picker, PreviewState, Purpose};
 use crate::tui::keymap::{Group, UiAction};
 use crate::tui::state::State;
 
@@ -45,22 +45,89 @@ fn moved_on(ui: &State, decided: Option<u64>) -> Option<Line<'static>> {
     })
 }
 
+/// What the server's preview says, as lines.
+fn preview_lines(ui: &State, c: &Confirm) -> Vec<Line<'static>> {
+    let t = &ui.look.theme;
+    let arrow = if ui.look.ascii { "->" } else { "→" };
+    match &c.preview {
+        PreviewState::Asking => vec![Line::from(Span::styled(
+            "asking the server what this would change…",
+            t.muted(),
+        ))],
+        PreviewState::Unavailable(why) => vec![Line::from(Span::styled(
+            format!("no preview ({why}); Enter still sends it"),
+            t.strong(t.warn),
+        ))],
+        PreviewState::Ready(p) => {
+            if let Some(refusal) = &p.refusal {
+                return vec![Line::from(Span::styled(
+                    format!("The server would refuse: {}", refusal.message),
+                    t.strong(t.crit),
+                ))];
+            }
+            if let Some(why) = &p.unchanged {
+                return vec![Line::from(Span::styled(
+                    format!("Nothing would change: {why}"),
+                    t.strong(t.warn),
+                ))];
+            }
+            let mut out = vec![Line::from(Span::styled(
+                format!(
+                    "Would change (the server's dry run at revision {}):",
+                    p.revision
+                ),
+                t.strong(t.fg),
+            ))];
+            out.extend(p.changes.iter().map(|ch| {
+                Line::from(vec![
+                    Span::styled(
+                        format!("  {:<32} ", super::split::truncate(&ch.what, 32)),
+                        t.text(),
+                    ),
+                    Span::styled(format!("{} {arrow} ", ch.from), t.muted()),
+                    Span::styled(ch.to.clone(), t.strong(t.fg)),
+                ])
+            }));
+            out
+        }
+    }
+}
+
 fn confirm<'a>(ui: &State, c: &'a Confirm) -> (String, Vec<Line<'a>>) {
     let t = &ui.look.theme;
     let mut out: Vec<Line> = c
         .lines
         .iter()
+        .filter(|l| !l.is_empty())
         .map(|l| Line::from(Span::styled(l.clone(), t.text())))
         .collect();
     out.extend(moved_on(ui, c.request.expected_revision));
+    out.extend(preview_lines(ui, c));
     out.push(Line::raw(""));
+    let cursor = |focused: bool| if focused { "_" } else { "" };
+    out.push(Line::from(vec![
+        Span::styled("reason: ", t.strong(t.accent)),
+        Span::styled(
+            format!("{}{}", c.reason, cursor(c.focus == Focus::Reason)),
+            t.strong(t.fg),
+        ),
+    ]));
     match &c.typed {
-        Some(typed) => out.push(Line::from(vec![
-            Span::styled(format!("type {}: ", typed.word), t.strong(t.crit)),
-            Span::styled(format!("{}_", typed.input), t.strong(t.fg)),
-        ])),
+        Some(typed) => {
+            out.push(Line::from(vec![
+                Span::styled(format!("type {}: ", typed.word), t.strong(t.crit)),
+                Span::styled(
+                    format!("{}{}", typed.input, cursor(c.focus == Focus::Word)),
+                    t.strong(t.fg),
+                ),
+            ]));
+            out.push(Line::from(Span::styled(
+                "Enter sends · Tab edits the reason · Esc cancels",
+                t.muted(),
+            )));
+        }
         None => out.push(Line::from(Span::styled(
-            "Enter or y confirms · Esc cancels",
+            "Enter sends · type to edit the reason · Esc cancels",
             t.muted(),
         ))),
     }
