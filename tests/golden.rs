@@ -137,6 +137,13 @@ fn snapshot(r: &Run) -> Snapshot {
         events: r.events.iter().map(convert::event).collect(),
         switches: vec!["old-pricing".into()],
         freshness: Some(freshness(r)),
+        delivery: Some(wire::Delivery {
+            revision: 1,
+            subscribers: 3,
+            sent: 3,
+            elapsed_ms: Some(4.2),
+            complete: true,
+        }),
     }
 }
 
@@ -204,6 +211,19 @@ fn stream_messages() {
             judge: snap.judge.clone(),
             gates: snap.gates.clone(),
             freshness: Box::new(freshness(&r)),
+        },
+    );
+    check(
+        "stream/delivery",
+        &ServerMessage::Delivery {
+            seq: 11,
+            delivery: wire::Delivery {
+                revision: 2,
+                subscribers: 1204,
+                sent: 1204,
+                elapsed_ms: Some(43.1),
+                complete: true,
+            },
         },
     );
     check(

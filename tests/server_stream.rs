@@ -293,6 +293,10 @@ async fn unsupported_protocols_and_missing_tokens_are_refused() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_kill_reaches_config_subscribers_at_once() {
     let s = TestServer::start("vividwalls").await;
+    let mut watcher = Client::new(&s.base, Some(VIC.into()))
+        .stream(None)
+        .await
+        .unwrap();
     let url = s.base.replace("http://", "ws://") + "/v1/config/stream";
     let mut subscribers = Vec::new();
     for _ in 0..20 {
@@ -327,4 +331,23 @@ async fn a_kill_reaches_config_subscribers_at_once() {
         assert_eq!(doc.status, cutover::wire::Status::Killed);
         assert!(doc.cohorts.iter().all(|c| c.weight_bp == 0));
     }
+    // The closed loop: the stream reports how many subscribers the kill's revision reached.
+    let delivery = loop {
+        if let ServerMessage::Delivery { delivery, .. } = next_real(&mut watcher).await {
+            break delivery;
+        }
+    };
+    assert_eq!(
+        (
+            delivery.revision,
+            delivery.sent,
+            delivery.subscribers,
+            delivery.complete
+        ),
+        (1, 20, 20, true),
+        "{delivery:?}"
+    );
+    assert!(delivery.elapsed_ms.is_some());
+    let snap = s.running.app.core.snapshot.borrow().clone();
+    assert_eq!(snap.delivery.as_ref().map(|d| d.sent), Some(20));
 }

@@ -208,3 +208,55 @@ fn x_acknowledges_and_acks_a_firing_alert_on_the_server() {
             .starts_with("nothing to acknowledge")
     );
 }
+
+/// The closed loop: after a kill the header says ROLLING BACK while it is in flight, then how
+/// many config subscribers the new revision was sent to, and how fast.
+#[test]
+fn after_a_kill_the_header_shows_how_far_it_got() {
+    use cutover::wire::Delivery;
+    let mut state = fixed_app();
+    let at = state.snap.as_ref().unwrap().now + 1;
+    let mut killed = state.snap.as_ref().unwrap().state.clone();
+    killed.revision = 6;
+    killed.status = cutover::wire::Status::Killed;
+    let mut event = transition(at, "alice", Command::Kill { switch: None });
+    if let EventKind::Transition(t) = &mut event.kind {
+        t.revision = 6;
+    }
+    let msg = ServerMessage::Event {
+        seq: 101,
+        event,
+        state: Box::new(killed),
+    };
+    let step = update(&mut state, Msg::Stream(Update::Message(msg)));
+    assert_eq!(step.effect, Some(Effect::Bell), "a kill rings");
+    let header = common::dashboard::render(&state, 200, 50);
+    assert!(
+        header
+            .lines()
+            .next()
+            .unwrap()
+            .contains("ROLLING BACK · KILLED · sending…"),
+        "{header}"
+    );
+    let delivery = ServerMessage::Delivery {
+        seq: 102,
+        delivery: Delivery {
+            revision: 6,
+            subscribers: 1204,
+            sent: 1204,
+            elapsed_ms: Some(43.2),
+            complete: true,
+        },
+    };
+    update(&mut state, Msg::Stream(Update::Message(delivery)));
+    let header = common::dashboard::render(&state, 200, 50);
+    assert!(
+        header
+            .lines()
+            .next()
+            .unwrap()
+            .contains("KILLED · sent to 1204/1204 subscribers in 43 ms"),
+        "{header}"
+    );
+}

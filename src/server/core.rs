@@ -7,11 +7,13 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::convert;
+use super::delivery::Deliveries;
 use super::freshness::{SourceReport, Tracker};
 use super::hub::Hub;
 use super::stats::Stats;
@@ -48,6 +50,8 @@ pub enum CoreMsg {
         /// Wall time between windows (ms).
         interval_ms: u64,
     },
+    /// How far a config revision got (from the delivery tracker).
+    Delivered(crate::wire::Delivery),
     /// The alerts Alertmanager reports firing now, or why it could not be read (the last
     /// known set is kept).
     ExternalAlerts(Result<Vec<ExternalAlert>, String>),
@@ -102,6 +106,11 @@ pub struct Core {
     config: watch::Sender<Arc<ConfigFeed>>,
     webhooks: Option<TransitionSink>,
     freshness: Tracker,
+    deliveries: Arc<Deliveries>,
+    delivery: Option<crate::wire::Delivery>,
+    /// The next config revision comes from a kill or a rollback: its delivery is announced
+    /// even with no subscriber (people follow it).
+    announce: bool,
 }
 
 /// The read side of the core for handlers: no message round trip needed.
@@ -113,6 +122,8 @@ pub struct CoreHandles {
     pub snapshot: watch::Receiver<Arc<Snapshot>>,
     /// The latest config document.
     pub config: watch::Receiver<Arc<ConfigFeed>>,
+    /// Counts each config revision's deliveries.
+    pub deliveries: Arc<Deliveries>,
 }
 
 impl Core {
@@ -138,8 +149,9 @@ impl Core {
             engine::gates::exit_gates(&plan, &engine.rollout, &engine.live, clock.now());
         let recent: VecDeque<Event> = recent.into_iter().rev().take(RECENT_EVENTS).rev().collect();
         let (snapshot, snapshot_rx) = watch::channel(Arc::new(build_snapshot(
-            &plan, &engine, &hub, clock, &recent, None,
+            &plan, &engine, &hub, clock, &recent, None, None,
         )));
+        let deliveries = Deliveries::new(tx.clone());
         let (config, config_rx) = watch::channel(Arc::new(build_config(&plan, &engine)));
         let core = Core {
             plan,
@@ -153,6 +165,9 @@ impl Core {
             config,
             webhooks,
             freshness: Tracker::default(),
+            deliveries: deliveries.clone(),
+            delivery: None,
+            announce: false,
         };
         (
             core,
@@ -160,6 +175,7 @@ impl Core {
                 tx,
                 snapshot: snapshot_rx,
                 config: config_rx,
+                deliveries,
             },
             rx,
         )
@@ -251,6 +267,15 @@ impl Core {
                     self.refresh();
                 }
             }
+            CoreMsg::Delivered(delivery) => {
+                let report = delivery.clone();
+                self.hub.publish(|seq| ServerMessage::Delivery {
+                    seq,
+                    delivery: report,
+                });
+                self.delivery = Some(delivery);
+                self.refresh();
+            }
             CoreMsg::ExternalAlerts(result) => {
                 let now = self.clock.now();
                 self.freshness
@@ -276,6 +301,12 @@ impl Core {
                 ));
             }
         }
+        self.announce |= out.transitions.iter().any(|t| {
+            matches!(
+                t.command,
+                engine::Command::Kill { .. } | engine::Command::Rollback { .. }
+            )
+        });
         let changed = !out.events.is_empty();
         for event in &out.events {
             self.publish(event);
@@ -334,10 +365,16 @@ impl Core {
             self.clock,
             &self.recent,
             self.freshness.latest(),
+            self.delivery.clone(),
         )));
         let config = build_config(&self.plan, &self.state);
         if config.doc != self.config.borrow().doc {
+            let revision = config.doc.revision;
             self.config.send_replace(Arc::new(config));
+            let subscribers = self.stats.config_subscribers.load(Ordering::Relaxed);
+            let subscribers = usize::try_from(subscribers).unwrap_or(usize::MAX);
+            self.deliveries.start(revision, subscribers, self.announce);
+            self.announce = false;
         }
     }
 }
@@ -349,6 +386,7 @@ fn build_snapshot(
     clock: Clock,
     recent: &VecDeque<Event>,
     freshness: Option<crate::wire::Freshness>,
+    delivery: Option<crate::wire::Delivery>,
 ) -> Snapshot {
     Snapshot {
         seq: hub.current(),
@@ -367,6 +405,7 @@ fn build_snapshot(
             .map(|k| k.id.clone())
             .collect(),
         freshness,
+        delivery,
     }
 }
 

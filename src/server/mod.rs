@@ -8,6 +8,7 @@ pub mod auth;
 pub mod collect;
 pub mod convert;
 pub mod core;
+pub mod delivery;
 pub mod exposition;
 pub mod freshness;
 pub mod hub;

@@ -218,8 +218,12 @@ async fn serve_config(app: &AppState, mut socket: WebSocket) -> Result<(), axum:
     let cancelled = app.cancel.cancelled();
     tokio::pin!(cancelled);
     let mut config = app.core.config.clone();
-    let first = config.borrow_and_update().frame.clone();
+    let (first, revision) = {
+        let feed = config.borrow_and_update();
+        (feed.frame.clone(), feed.doc.revision)
+    };
     send_frame(&mut socket, first).await?;
+    app.core.deliveries.sent(revision);
     loop {
         tokio::select! {
             () = &mut cancelled => return Ok(()),
@@ -227,8 +231,12 @@ async fn serve_config(app: &AppState, mut socket: WebSocket) -> Result<(), axum:
                 if changed.is_err() {
                     return Ok(());
                 }
-                let frame = config.borrow_and_update().frame.clone();
+                let (frame, revision) = {
+                    let feed = config.borrow_and_update();
+                    (feed.frame.clone(), feed.doc.revision)
+                };
                 send_frame(&mut socket, frame).await?;
+                app.core.deliveries.sent(revision);
             }
             incoming = socket.recv() => match incoming {
                 None | Some(Ok(Message::Close(_))) => return Ok(()),

@@ -242,6 +242,17 @@ pub struct Toast {
     pub until: i64,
 }
 
+/// A kill or rollback whose delivery the header follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosedLoop {
+    /// The config revision it produced.
+    pub revision: u64,
+    /// What it was, for the header (`KILLED`, `ROLLED BACK sales`).
+    pub what: String,
+    /// When it arrived (dashboard clock, ms).
+    pub at: i64,
+}
+
 /// What the dashboard remembers beyond the last snapshot.
 #[derive(Debug, Clone, Default)]
 pub struct History {
@@ -283,6 +294,8 @@ pub struct State {
     pub incidents: Incidents,
     /// The header flashes until then (dashboard clock, ms).
     pub flash_until: i64,
+    /// The last kill or rollback, followed until its config revision reached the subscribers.
+    pub closed_loop: Option<ClosedLoop>,
     /// The dashboard clock (ms), advanced by ticks.
     pub now: i64,
 }
@@ -324,6 +337,7 @@ impl State {
             history: History::default(),
             incidents: Incidents::default(),
             flash_until: 0,
+            closed_loop: None,
             now: 0,
         }
     }

@@ -380,6 +380,7 @@ fn on_message(state: &mut State, msg: ServerMessage) -> Step {
                 .incidents
                 .on_event(&event)
                 .and_then(|k| alarm(state, k));
+            follow_loop(state, &event);
             if let Some(snap) = &mut state.snap {
                 snap.state = *s;
                 keep(&mut snap.events, event);
@@ -429,11 +430,34 @@ fn on_message(state: &mut State, msg: ServerMessage) -> Step {
             return Step::default();
         }
         ServerMessage::Error { message, .. } => state.toast(format!("server: {message}"), true),
+        ServerMessage::Delivery { delivery, .. } => {
+            if let Some(snap) = &mut state.snap {
+                snap.delivery = Some(delivery);
+            }
+        }
     }
     Step {
         redraw: true,
         effect,
     }
+}
+
+/// A kill or a rollback: the header follows its revision until the subscribers have it.
+fn follow_loop(state: &mut State, event: &Event) {
+    let crate::wire::EventKind::Transition(t) = &event.kind else {
+        return;
+    };
+    let what = match &t.command {
+        crate::wire::Command::Kill { switch: None } => "KILLED".to_owned(),
+        crate::wire::Command::Kill { switch: Some(s) } => format!("KILL SWITCH {s}"),
+        crate::wire::Command::Rollback { target } => format!("ROLLED BACK {target}"),
+        _ => return,
+    };
+    state.closed_loop = Some(super::state::ClosedLoop {
+        revision: t.revision,
+        what,
+        at: state.now,
+    });
 }
 
 /// One point of split history, overall and per department.
@@ -518,6 +542,14 @@ fn on_tick(state: &mut State, now: i64) -> bool {
         changed = true;
     }
     changed |= state.incidents.prune(now, state.look.keep_ms);
+    if state
+        .closed_loop
+        .as_ref()
+        .is_some_and(|l| now - l.at >= state.look.keep_ms)
+    {
+        state.closed_loop = None;
+        changed = true;
+    }
     if state.link.conn == Conn::Live && now - state.link.last_message > STALE_AFTER_MS {
         state.link.conn = Conn::Stale;
         changed = true;

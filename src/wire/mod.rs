@@ -20,8 +20,8 @@ pub use action::{Action, ActionReply, ActionRequest, Change, ErrorBody, Preview}
 pub use config::{AssignReply, CohortConfig, ConfigDoc, Variant};
 pub use event::{Command, Event, EventKind, EventsPage, Record, Refusal, Transition};
 pub use report::{
-    Alert, AlertSource, Freshness, Gate, GateKind, GateStatus, Judgement, MetricComparison,
-    MetricVerdict, Rollups, SourceHealth, Tier, Verdict,
+    Alert, AlertSource, Delivery, Freshness, Gate, GateKind, GateStatus, Judgement,
+    MetricComparison, MetricVerdict, Rollups, SourceHealth, Tier, Verdict,
 };
 pub use samples::{Health, Rejected, Sample, SamplesReply};
 pub use state::{Actor, CohortView, FlagValue, Mode, Risk, Role, Standing, StateView, Status};

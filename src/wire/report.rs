@@ -217,6 +217,21 @@ pub struct Rollups {
     pub cohorts: BTreeMap<String, Judgement>,
 }
 
+/// How far a config revision got: the closed loop after a kill or a rollback.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// The config revision.
+    pub revision: u64,
+    /// Config subscribers connected when it went out (or more, if more got it).
+    pub subscribers: usize,
+    /// How many have it flushed to their socket.
+    pub sent: usize,
+    /// From publishing to the last flush (ms), if any was sent.
+    pub elapsed_ms: Option<f64>,
+    /// Whether every subscriber has it.
+    pub complete: bool,
+}
+
 /// How fresh the data behind the judge and the gates is: what the last metric window covered,
 /// and each source's last word.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

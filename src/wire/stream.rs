@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Millis;
 use super::event::Event;
-use super::report::{Alert, Freshness, Gate, Rollups};
+use super::report::{Alert, Delivery, Freshness, Gate, Rollups};
 use super::state::{Actor, StateView};
 
 /// Everything a client needs to draw the rollout from scratch.
@@ -37,6 +37,9 @@ pub struct Snapshot {
     /// What the last metric window covered, and each source's last word.
     #[serde(default)]
     pub freshness: Option<Freshness>,
+    /// How far the latest config revision got to its subscribers.
+    #[serde(default)]
+    pub delivery: Option<Delivery>,
 }
 
 /// A message from the server on `/v1/stream`.
@@ -96,6 +99,13 @@ pub enum ServerMessage {
         /// What the window covered, and each source's last word.
         freshness: Box<Freshness>,
     },
+    /// How far a config revision got to the config subscribers.
+    Delivery {
+        /// Stream position.
+        seq: u64,
+        /// The round.
+        delivery: Delivery,
+    },
     /// Keep-alive; carries the current seq and does not advance it.
     Ping {
         /// The current seq.
@@ -128,6 +138,7 @@ impl ServerMessage {
             | ServerMessage::Event { seq, .. }
             | ServerMessage::Alert { seq, .. }
             | ServerMessage::Metrics { seq, .. }
+            | ServerMessage::Delivery { seq, .. }
             | ServerMessage::Ping { seq, .. }
             | ServerMessage::Error { seq, .. } => *seq,
         }

@@ -94,6 +94,7 @@ pub fn fixed_app() -> State {
             .map(|k| k.id.clone())
             .collect(),
         freshness: Some(freshness(now.0, 12, 12)),
+        delivery: None,
     };
     let look = Look::new(Theme::named("mono").unwrap(), Keymap::builtin());
     let mut app = State::new(look, "http://127.0.0.1:7070");

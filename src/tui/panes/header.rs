@@ -57,6 +57,44 @@ fn connection(ui: &State) -> Span<'static> {
     Span::styled(text, style)
 }
 
+/// The closed loop after a kill or rollback: in flight, or how far it got and how fast.
+fn closed_loop(ui: &State) -> Option<Span<'static>> {
+    let l = ui.closed_loop.as_ref()?;
+    let t = &ui.look.theme;
+    let delivery = ui
+        .snap
+        .as_ref()
+        .and_then(|s| s.delivery.as_ref())
+        .filter(|d| d.revision >= l.revision);
+    Some(match delivery {
+        None => Span::styled(
+            format!(" ROLLING BACK · {} · sending… ", l.what),
+            t.strong(t.crit),
+        ),
+        Some(d) if d.subscribers == 0 => Span::styled(
+            format!(" {} · no config subscriber connected ", l.what),
+            t.strong(t.warn),
+        ),
+        Some(d) => {
+            let ms = d
+                .elapsed_ms
+                .map_or_else(String::new, |ms| format!(" in {ms:.0} ms"));
+            let style = if d.complete {
+                t.strong(t.ok)
+            } else {
+                t.strong(t.warn)
+            };
+            Span::styled(
+                format!(
+                    " {} · sent to {}/{} subscribers{ms} ",
+                    l.what, d.sent, d.subscribers
+                ),
+                style,
+            )
+        }
+    })
+}
+
 /// The control plane's address without the scheme, for the header.
 fn host(url: &str) -> &str {
     url.split_once("://").map_or(url, |(_, rest)| rest)
@@ -68,7 +106,8 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
     let clock = chrono::DateTime::from_timestamp_millis(ui.now)
         .map(|d| d.format("%H:%M UTC").to_string())
         .unwrap_or_default();
-    let mut right = vec![connection(ui)];
+    let mut right: Vec<Span> = closed_loop(ui).into_iter().collect();
+    right.push(connection(ui));
     if let Some(you) = &ui.link.you {
         right.push(Span::styled(
             format!(" {} ({})", you.name, format::role(you.role)),

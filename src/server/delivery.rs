@@ -1,0 +1,108 @@
+//! The closed loop: how many config subscribers each new config revision has reached, and how
+//! fast. When the core publishes a new config document it starts a round with the number of
+//! subscribers connected; each config stream counts itself once the document is flushed to its
+//! socket. The round is reported to the stream (and kept in the snapshot) when every
+//! subscriber has it, or after [`REPORT_AFTER`] with what it has — "sent", not "on legacy":
+//! the server sees the socket, not the app.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use super::core::CoreMsg;
+use crate::wire;
+
+/// A round not complete by then is reported with what it has.
+pub const REPORT_AFTER: Duration = Duration::from_secs(1);
+
+#[derive(Debug)]
+struct Round {
+    revision: u64,
+    started: Instant,
+    subscribers: usize,
+    sent: usize,
+    last_sent: Option<Duration>,
+    reported: bool,
+}
+
+/// Delivery rounds, shared by the core and every config stream.
+#[derive(Debug)]
+pub struct Deliveries {
+    round: Mutex<Option<Round>>,
+    core: mpsc::Sender<CoreMsg>,
+}
+
+impl Deliveries {
+    /// A tracker that reports to the core through `core`.
+    #[must_use]
+    pub fn new(core: mpsc::Sender<CoreMsg>) -> Arc<Deliveries> {
+        Arc::new(Deliveries {
+            round: Mutex::new(None),
+            core,
+        })
+    }
+
+    /// A new config revision is out to `subscribers` subscribers. A round with none is
+    /// reported only when `announce` (a kill or a rollback, which people follow).
+    pub fn start(self: &Arc<Self>, revision: u64, subscribers: usize, announce: bool) {
+        *self.round.lock().expect("round") = Some(Round {
+            revision,
+            started: Instant::now(),
+            subscribers,
+            sent: 0,
+            last_sent: None,
+            reported: false,
+        });
+        if subscribers == 0 {
+            if announce {
+                self.report(revision);
+            }
+            return;
+        }
+        let me = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(REPORT_AFTER).await;
+            me.report(revision);
+        });
+    }
+
+    /// A subscriber has revision `revision` flushed to its socket.
+    pub fn sent(&self, revision: u64) {
+        let complete = {
+            let mut round = self.round.lock().expect("round");
+            let Some(r) = round.as_mut().filter(|r| r.revision == revision) else {
+                return;
+            };
+            r.sent += 1;
+            r.last_sent = Some(r.started.elapsed());
+            r.sent >= r.subscribers
+        };
+        if complete {
+            self.report(revision);
+        }
+    }
+
+    /// Sends the round's report to the core, once.
+    fn report(&self, revision: u64) {
+        let delivery = {
+            let mut round = self.round.lock().expect("round");
+            let Some(r) = round
+                .as_mut()
+                .filter(|r| r.revision == revision && !r.reported)
+            else {
+                return;
+            };
+            r.reported = true;
+            wire::Delivery {
+                revision,
+                subscribers: r.subscribers.max(r.sent),
+                sent: r.sent,
+                elapsed_ms: r.last_sent.map(|d| d.as_secs_f64() * 1000.0),
+                complete: r.sent >= r.subscribers,
+            }
+        };
+        // A full inbox drops the report rather than block a subscriber's task.
+        let _ = self.core.try_send(CoreMsg::Delivered(delivery));
+    }
+}
