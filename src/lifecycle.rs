@@ -24,6 +24,12 @@ pub fn no_color() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 
+/// Whether the terminal says it shows 24-bit colour (`COLORTERM=truecolor` or `24bit`).
+#[must_use]
+pub fn truecolor() -> bool {
+    std::env::var("COLORTERM").is_ok_and(|v| v == "truecolor" || v == "24bit")
+}
+
 /// Logs to `dir/file` (filter from `CUTOVER_LOG`, default `info`); keep the guard alive as
 /// long as logging should flush. `None` if the directory cannot be made or logging was set up.
 pub fn log_to_file(dir: &Path, file: &str) -> Option<WorkerGuard> {

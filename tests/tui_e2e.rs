@@ -408,3 +408,94 @@ fn a_rollback_is_confirmed_with_a_preview_and_a_reason() {
         serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
     assert_eq!(record["event"]["detail"]["reason"], "errors on staff");
 }
+
+/// Quitting after a resize leaves the shell's screen as it was: no dashboard rows carried over.
+#[test]
+fn quitting_after_a_resize_leaves_the_shell_clean() {
+    let t = Tmux::start(
+        "resize",
+        80,
+        24,
+        &format!(
+            "clear; echo BEFORE; {} demo; echo EXITED $?; sleep 600",
+            env!("CARGO_BIN_EXE_cutover")
+        ),
+    );
+    t.wait_for("the dashboard, live", |s| s.contains("LIVE"));
+    assert!(
+        Command::new("tmux")
+            .args([
+                "-L",
+                &t.socket,
+                "resize-window",
+                "-t",
+                &t.session,
+                "-x",
+                "120",
+                "-y",
+                "40"
+            ])
+            .status()
+            .unwrap()
+            .success()
+    );
+    t.wait_for("the dashboard redrawn at 120x40", |s| {
+        s.lines().count() >= 40 && s.contains("LIVE")
+    });
+    t.keys(&["q"]);
+    let screen = t.wait_for("the dashboard to exit", |s| s.contains("EXITED"));
+    let lines: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines, ["BEFORE", "EXITED 0"], "{screen}");
+}
+
+/// A kill rings the terminal bell (BEL) by default, and not with `bell = "off"`.
+#[test]
+fn a_kill_rings_the_bell_unless_told_not_to() {
+    for (bell, rings) in [("critical", true), ("off", false)] {
+        let port = free_port();
+        let url = format!("http://127.0.0.1:{port}");
+        let dir = tempfile::tempdir().unwrap();
+        let _server = Serve::start(port, dir.path());
+        let raw = dir.path().join("raw.out");
+        let t = Tmux::start(
+            &format!("bell-{bell}"),
+            100,
+            30,
+            &format!(
+                "CUTOVER_BELL={bell} {} --connect {url}; sleep 600",
+                env!("CARGO_BIN_EXE_cutover")
+            ),
+        );
+        assert!(
+            Command::new("tmux")
+                .args(["-L", &t.socket, "pipe-pane", "-t", &t.session])
+                .arg(format!("cat >> {}", raw.display()))
+                .status()
+                .unwrap()
+                .success()
+        );
+        t.wait_for("the dashboard, live", |s| {
+            s.contains("LIVE") && s.contains("shop/staff")
+        });
+        let out = cli(&url, &["kill", "--reason", "drill"]);
+        assert!(out.status.success(), "{out:?}");
+        t.wait_for("the kill on screen", |s| {
+            s.lines().next().is_some_and(|l| l.contains("KILLED"))
+        });
+        // The bell is written before the frame that shows the kill: once the captured output
+        // holds that frame, it holds the bell too (if there is one).
+        let deadline = Instant::now() + Duration::from_mins(1);
+        let bytes = loop {
+            let bytes = std::fs::read(&raw).unwrap_or_default();
+            if bytes.windows(6).any(|w| w == b"KILLED") {
+                break bytes;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the captured output never showed the kill"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert_eq!(bytes.contains(&0x07), rings, "bell = {bell}");
+    }
+}

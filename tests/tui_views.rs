@@ -171,3 +171,67 @@ fn read_only_shows_a_badge_and_only_the_keys_that_work() {
     let help = render(&app, 80, 24);
     assert!(!help.contains("the kill switch"), "{help}");
 }
+
+/// `--ascii` means ASCII everywhere: every view, the help, a confirmation and a detail.
+#[test]
+fn ascii_mode_prints_only_ascii_everywhere() {
+    let mut app = fixed_app();
+    app.look.ascii = true;
+    let mut screens = Vec::new();
+    for view in [
+        UiAction::ViewOverview,
+        UiAction::ViewDepartments,
+        UiAction::ViewComparison,
+        UiAction::ViewAlerts,
+        UiAction::ViewTimeline,
+    ] {
+        on_action(&mut app, view);
+        screens.push(render(&app, 200, 50));
+        screens.push(render(&app, 80, 24));
+    }
+    on_action(&mut app, UiAction::Help);
+    screens.push(render(&app, 80, 24));
+    key(&mut app, KeyCode::Esc);
+    on_action(&mut app, UiAction::ViewOverview);
+    on_action(&mut app, UiAction::Details);
+    screens.push(render(&app, 120, 40));
+    key(&mut app, KeyCode::Esc);
+    on_action(&mut app, UiAction::Kill);
+    key(&mut app, KeyCode::Enter);
+    screens.push(render(&app, 80, 24));
+    for screen in &screens {
+        let odd: String = screen.chars().filter(|c| !c.is_ascii()).collect();
+        assert!(odd.is_empty(), "not ASCII: {odd:?} in\n{screen}");
+    }
+}
+
+/// The light theme paints its background, so dark text stays readable on a dark terminal;
+/// without truecolor, themes fall back to the 256 indexed colours.
+#[test]
+fn the_light_theme_paints_its_background_and_themes_fit_256_colours() {
+    use ratatui::style::Color;
+    let mut app = fixed_app();
+    app.look
+        .set_theme(cutover::tui::theme::Theme::named("light").unwrap());
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    term.draw(|f| cutover::tui::panes::draw(f, &app)).unwrap();
+    let buffer = term.backend().buffer();
+    let reset = buffer
+        .content()
+        .iter()
+        .filter(|c| c.bg == Color::Reset)
+        .count();
+    assert_eq!(reset, 0, "every cell has the theme's background");
+    let fitted = cutover::tui::theme::Theme::named("dark")
+        .unwrap()
+        .fitted(false);
+    for c in [
+        fitted.fg,
+        fitted.accent,
+        fitted.crit,
+        fitted.ok,
+        fitted.header_bg,
+    ] {
+        assert!(!matches!(c, Color::Rgb(..)), "{c:?}");
+    }
+}

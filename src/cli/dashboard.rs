@@ -88,6 +88,9 @@ fn dashboard(look: &LookArgs, settings: &Settings, url: &str) -> Result<State> {
         .and_then(|p| std::fs::read_to_string(p).ok());
     let keymap = Keymap::load(user_keys.as_deref()).map_err(|e| eyre!(e))?;
     let mut manners = Look::new(theme, keymap);
+    manners.truecolor = crate::lifecycle::truecolor();
+    let chosen = manners.theme.clone();
+    manners.set_theme(chosen);
     manners.ascii = look.ascii;
     manners.read_only = look.read_only;
     if let Some(bell) = &settings.bell {

@@ -9,6 +9,7 @@
 pub mod actions;
 pub mod complete;
 pub mod dialog;
+pub mod finish;
 pub mod freshness;
 pub mod incidents;
 pub mod keymap;

@@ -114,6 +114,8 @@ pub struct Look {
     pub flash_ms: i64,
     /// How long an acknowledged incident that is over stays on the strip (ms).
     pub keep_ms: i64,
+    /// Whether the terminal shows 24-bit colour; if not, themes use the 256 indexed colours.
+    pub truecolor: bool,
 }
 
 impl Look {
@@ -129,7 +131,13 @@ impl Look {
             bell: Bell::Critical,
             flash_ms: 3000,
             keep_ms: 120_000,
+            truecolor: true,
         }
+    }
+
+    /// Switches to `theme`, as this terminal can show it.
+    pub fn set_theme(&mut self, theme: Theme) {
+        self.theme = theme.fitted(self.truecolor);
     }
 }
 

@@ -15,8 +15,12 @@ pub type Term = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
 /// gone (a hang-up): errors are ignored.
 pub fn restore() {
     let _ = terminal::disable_raw_mode();
+    // Blank the alternate screen before leaving it: a terminal that was resized meanwhile
+    // (tmux does this) may carry its rows over to the shell's screen, which must stay clean.
     let _ = execute!(
         std::io::stdout(),
+        terminal::Clear(terminal::ClearType::All),
+        cursor::MoveTo(0, 0),
         terminal::LeaveAlternateScreen,
         cursor::Show
     );

@@ -33,6 +33,8 @@ struct ThemeFile {
     enhanced: String,
     header_fg: String,
     header_bg: String,
+    #[serde(default)]
+    bg: Option<String>,
 }
 
 /// Colours the panes draw with.
@@ -62,6 +64,8 @@ pub struct Theme {
     pub header_fg: Color,
     /// Header background.
     pub header_bg: Color,
+    /// The screen's background, for themes that need one (light on a dark terminal).
+    pub bg: Option<Color>,
 }
 
 fn color(name: &str, field: &str, value: &str) -> Result<Color, String> {
@@ -85,6 +89,7 @@ impl Theme {
             enhanced: color(&n, "enhanced", &f.enhanced)?,
             header_fg: color(&n, "header_fg", &f.header_fg)?,
             header_bg: color(&n, "header_bg", &f.header_bg)?,
+            bg: f.bg.as_deref().map(|b| color(&n, "bg", b)).transpose()?,
             name: f.name,
         })
     }
@@ -104,6 +109,31 @@ impl Theme {
             return Theme::named("mono");
         }
         Theme::named(asked.unwrap_or("dark"))
+    }
+
+    /// The theme as this terminal can show it: without truecolor (`COLORTERM`), every RGB
+    /// colour becomes the nearest of the 256 indexed ones.
+    #[must_use]
+    pub fn fitted(mut self, truecolor: bool) -> Theme {
+        if truecolor {
+            return self;
+        }
+        for c in [
+            &mut self.fg,
+            &mut self.dim,
+            &mut self.accent,
+            &mut self.ok,
+            &mut self.warn,
+            &mut self.crit,
+            &mut self.legacy,
+            &mut self.enhanced,
+            &mut self.header_fg,
+            &mut self.header_bg,
+        ] {
+            *c = indexed(*c);
+        }
+        self.bg = self.bg.map(indexed);
+        self
     }
 
     /// The next shipped theme after this one (for the `t` key).
@@ -162,6 +192,39 @@ impl Theme {
                 .fg(self.accent)
                 .add_modifier(Modifier::BOLD | Modifier::REVERSED)
         }
+    }
+}
+
+/// The nearest xterm 256-colour index to an RGB colour (the 6×6×6 cube or the grey ramp).
+fn indexed(colour: Color) -> Color {
+    const LEVELS: [u8; 6] = [0, 95, 135, 175, 215, 255];
+    let Color::Rgb(r, g, b) = colour else {
+        return colour;
+    };
+    let nearest = |v: u8| {
+        (0..6u8)
+            .min_by_key(|i| (i32::from(LEVELS[usize::from(*i)]) - i32::from(v)).abs())
+            .unwrap_or(0)
+    };
+    let (ri, gi, bi) = (nearest(r), nearest(g), nearest(b));
+    let cube = 16 + 36 * ri + 6 * gi + bi;
+    let dist = |rgb: (u8, u8, u8)| {
+        let sq = |from: u8, to: u8| (i32::from(from) - i32::from(to)).pow(2);
+        sq(rgb.0, r) + sq(rgb.1, g) + sq(rgb.2, b)
+    };
+    let cube_rgb = (
+        LEVELS[usize::from(ri)],
+        LEVELS[usize::from(gi)],
+        LEVELS[usize::from(bi)],
+    );
+    let avg = u8::try_from((u16::from(r) + u16::from(g) + u16::from(b)) / 3).unwrap_or(0);
+    let grey_i = avg.saturating_sub(8) / 10;
+    let grey_i = grey_i.min(23);
+    let grey = 8 + 10 * grey_i;
+    if dist((grey, grey, grey)) < dist(cube_rgb) {
+        Color::Indexed(232 + grey_i)
+    } else {
+        Color::Indexed(cube)
     }
 }
 

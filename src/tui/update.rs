@@ -128,7 +128,8 @@ pub fn on_action(state: &mut State, action: UiAction) -> Option<Effect> {
         A::Quit => return Some(Effect::Quit),
         A::Help => state.dialog = Some(Dialog::Help(super::dialog::Help::default())),
         A::NextTheme => {
-            state.look.theme = state.look.theme.next();
+            let next = state.look.theme.next();
+            state.look.set_theme(next);
             let name = state.look.theme.name.clone();
             state.toast(format!("theme: {name} (t for the next)"), false);
         }
@@ -266,7 +267,7 @@ pub fn command(state: &mut State, text: &str, revision: Option<u64>) -> Option<E
         }
         "theme" => {
             match Theme::named(rest) {
-                Ok(t) => state.look.theme = t,
+                Ok(t) => state.look.set_theme(t),
                 Err(e) => state.toast(e, true),
             }
             None

@@ -79,6 +79,7 @@ pub fn draw(f: &mut Frame, ui: &State) {
     if ui.snap.is_none() {
         waiting(f, body, ui);
         modal::render(f, area, ui);
+        finish(f, ui);
         return;
     }
     match ui.screen.view {
@@ -94,6 +95,17 @@ pub fn draw(f: &mut Frame, ui: &State) {
             .set_style(body, Style::new().add_modifier(Modifier::DIM));
     }
     modal::render(f, area, ui);
+    finish(f, ui);
+}
+
+/// The modes' last word on the frame: ASCII only with `--ascii`, the theme's background.
+fn finish(f: &mut Frame, ui: &State) {
+    if let Some(bg) = ui.look.theme.bg {
+        super::finish::paint(f.buffer_mut(), ui.look.theme.fg, bg);
+    }
+    if ui.look.ascii {
+        super::finish::asciify(f.buffer_mut());
+    }
 }
 
 /// Before the first snapshot: where the dashboard is trying to connect, and what to do.
