@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The dashboard process as users run it: `cutover` attached to a control plane with live data
-# at 1 Hz (the simulator, 1 s evaluations), in a 200×50 tmux pane whose output is captured with
-# pipe-pane. Reports the dashboard's CPU (from /proc), terminal bytes per second in steady
-# state, and its peak RSS. Usage: benches/dashboard.sh [SECONDS] (default 60). Needs tmux.
+# The dashboard process as users run it, beside its peers in the same run: `cutover` attached
+# to a control plane with live data at 1 Hz (the simulator, 1 s evaluations), htop (`-d 10`,
+# one refresh a second) and bottom (`btm`, 1 s refresh), each in its own 200×50 tmux pane whose
+# output is captured with pipe-pane. Reports for each: CPU (from /proc), terminal bytes per
+# second in steady state, and peak RSS. Usage: benches/dashboard.sh [SECONDS] (default 60).
+# Needs tmux, htop (`apt-get install htop`) and btm (`cargo install bottom --locked`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
@@ -16,22 +18,35 @@ serve=$!
 for _ in $(seq 50); do grep -q "listening on" "$work/serve.log" && break; sleep 0.1; done
 url="$(grep -o 'http://[0-9.:]*' "$work/serve.log" | head -1)"
 
-tmux -L cutover-bench new-session -d -s dash -x 200 -y 50 "$bin --connect $url"
-tmux -L cutover-bench pipe-pane -t dash "cat >> $work/out.bin"
-sleep 5   # connect and draw the first full frame
-# The pane's process, or its child when a shell sits between (not the tmux server, whose
-# command line also names the dashboard).
-pane="$(tmux -L cutover-bench display -p -t dash '#{pane_pid}')"
-if [ "$(cat "/proc/$pane/comm")" = "cutover" ]; then pid="$pane"; else pid="$(pgrep -P "$pane" cutover)"; fi
-echo "measuring pid $pid ($(cat /proc/$pid/comm))"
+declare -A command=(
+  [cutover]="$bin --connect $url"
+  [htop]="htop -d 10"
+  [btm]="btm -r 1000"
+)
+for name in cutover htop btm; do
+  command -v "${command[$name]%% *}" >/dev/null || { echo "missing ${command[$name]%% *}" >&2; exit 1; }
+  tmux -L cutover-bench new-session -d -s "$name" -x 200 -y 50 "${command[$name]}"
+  tmux -L cutover-bench pipe-pane -t "$name" "cat >> $work/$name.out"
+done
+sleep 5   # connect and draw the first full frames
 hz="$(getconf CLK_TCK)"
-cpu0="$(awk '{print $14 + $15}' "/proc/$pid/stat")"
-bytes0="$(stat -c %s "$work/out.bin")"
+declare -A pid cpu0 bytes0
+for name in cutover htop btm; do
+  pane="$(tmux -L cutover-bench display -p -t "$name" '#{pane_pid}')"
+  # The pane's process, or its child when a shell sits between.
+  if [ "$(cat "/proc/$pane/comm")" != "$name" ]; then pane="$(pgrep -P "$pane" "$name")"; fi
+  pid[$name]="$pane"
+  cpu0[$name]="$(awk '{print $14 + $15}' "/proc/$pane/stat")"
+  bytes0[$name]="$(stat -c %s "$work/$name.out")"
+done
 sleep "$seconds"
-cpu1="$(awk '{print $14 + $15}' "/proc/$pid/stat")"
-bytes1="$(stat -c %s "$work/out.bin")"
-hwm="$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")"
-echo "dashboard 200x50, 1 Hz live data, ${seconds}s:"
-echo "  CPU: $(awk -v a="$cpu0" -v b="$cpu1" -v hz="$hz" -v s="$seconds" 'BEGIN { printf "%.2f%% of one core", 100 * (b - a) / hz / s }')"
-echo "  terminal bytes: $(( (bytes1 - bytes0) / seconds )) B/s"
-echo "  peak RSS: $(( hwm / 1024 )) MB"
+echo "200x50 panes, 1 Hz refresh, ${seconds}s, measured together:"
+printf '  %-8s %10s %14s %10s\n' process CPU "terminal B/s" "peak RSS"
+for name in cutover htop btm; do
+  p="${pid[$name]}"
+  cpu1="$(awk '{print $14 + $15}' "/proc/$p/stat")"
+  bytes1="$(stat -c %s "$work/$name.out")"
+  hwm="$(awk '/VmHWM/ {print $2}' "/proc/$p/status")"
+  cpu="$(awk -v a="${cpu0[$name]}" -v b="$cpu1" -v hz="$hz" -v s="$seconds" 'BEGIN { printf "%.2f%%", 100 * (b - a) / hz / s }')"
+  printf '  %-8s %10s %14s %8.1f MB\n' "$name" "$cpu" "$(( (bytes1 - ${bytes0[$name]}) / seconds ))" "$(awk -v k="$hwm" 'BEGIN { print k / 1024 }')"
+done

@@ -196,6 +196,15 @@ pub struct ActArgs {
     remote: RemoteArgs,
 }
 
+/// The dashboard attached to a control plane does little work at a time: one thread keeps
+/// its memory small (one allocator arena, no idle workers).
+fn small_runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .wrap_err("starting the async runtime")
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -208,7 +217,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let settings = || Settings::load(cli.config.as_deref()).map_err(|e| eyre!(e));
     let command = cli.command.unwrap_or(Command::Tui(cli.tui));
     match command {
-        Command::Tui(args) => runtime()?.block_on(dashboard::run_tui(args, settings()?)),
+        Command::Tui(args) => small_runtime()?.block_on(dashboard::run_tui(args, settings()?)),
         Command::Demo(args) => runtime()?.block_on(dashboard::run_demo(args, settings()?)),
         Command::Plan {
             command: PlanCommand::Check { files },
