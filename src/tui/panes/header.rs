@@ -106,18 +106,6 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
     let clock = chrono::DateTime::from_timestamp_millis(ui.now)
         .map(|d| d.format("%H:%M UTC").to_string())
         .unwrap_or_default();
-    let mut right: Vec<Span> = closed_loop(ui).into_iter().collect();
-    right.push(connection(ui));
-    if let Some(you) = &ui.link.you {
-        right.push(Span::styled(
-            format!(" {} ({})", you.name, format::role(you.role)),
-            t.muted(),
-        ));
-    }
-    if ui.look.read_only {
-        right.push(Span::styled(" READ-ONLY".to_owned(), t.strong(t.warn)));
-    }
-    right.push(Span::styled(format!(" {clock} "), t.muted()));
     let (name, status) = match &ui.snap {
         Some(s) => (s.name.clone(), Some(status_span(ui, s.state.status))),
         None => (
@@ -125,17 +113,35 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
             None,
         ),
     };
-    if ui.snap.is_some() && area.width >= 120 {
-        right.insert(
-            1,
-            Span::styled(format!(" @{}", host(&ui.link.url)), t.muted()),
-        );
+    // What must show, then what may: the control plane's address and who you are go first
+    // when the line is short, so that the state, the data and the loop always fit.
+    let essential: Vec<Span> = closed_loop(ui)
+        .into_iter()
+        .chain([connection(ui)])
+        .chain(ui.look.read_only.then(|| Span::styled(" READ-ONLY", t.strong(t.warn))))
+        .collect();
+    let host_span = ui
+        .snap
+        .as_ref()
+        .map(|_| Span::styled(format!(" @{}", host(&ui.link.url)), t.muted()));
+    let you_span = ui.link.you.as_ref().map(|you| {
+        Span::styled(
+            format!(" {} ({})", you.name, format::role(you.role)),
+            t.muted(),
+        )
+    });
+    let clock_span = Span::styled(format!(" {clock} "), t.muted());
+    let width = |spans: &[Span]| spans.iter().map(|s| s.content.chars().count()).sum::<usize>();
+    let status_w = status.as_ref().map_or(0, |s| s.content.chars().count() + 1);
+    let mut right = essential;
+    for optional in [you_span, host_span].into_iter().flatten() {
+        let needed = width(&right) + optional.content.chars().count() + clock_span.content.len();
+        if needed + status_w + 24 <= usize::from(area.width) {
+            right.push(optional);
+        }
     }
-    let used: usize = right
-        .iter()
-        .map(|s| s.content.chars().count())
-        .sum::<usize>()
-        + status.as_ref().map_or(0, |s| s.content.chars().count() + 1);
+    right.push(clock_span);
+    let used: usize = width(&right) + status_w;
     let room = usize::from(area.width).saturating_sub(used + 3).max(8);
     // A critical incident flashes the name for a moment, beside the bell.
     let name_style = if ui.flash_until > ui.now {
