@@ -118,7 +118,11 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
     let essential: Vec<Span> = closed_loop(ui)
         .into_iter()
         .chain([connection(ui)])
-        .chain(ui.look.read_only.then(|| Span::styled(" READ-ONLY", t.strong(t.warn))))
+        .chain(
+            ui.look
+                .read_only
+                .then(|| Span::styled(" READ-ONLY", t.strong(t.warn))),
+        )
         .collect();
     let host_span = ui
         .snap
@@ -131,7 +135,12 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
         )
     });
     let clock_span = Span::styled(format!(" {clock} "), t.muted());
-    let width = |spans: &[Span]| spans.iter().map(|s| s.content.chars().count()).sum::<usize>();
+    let width = |spans: &[Span]| {
+        spans
+            .iter()
+            .map(|s| s.content.chars().count())
+            .sum::<usize>()
+    };
     let status_w = status.as_ref().map_or(0, |s| s.content.chars().count() + 1);
     let mut right = essential;
     for optional in [you_span, host_span].into_iter().flatten() {
