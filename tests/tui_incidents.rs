@@ -260,3 +260,42 @@ fn after_a_kill_the_header_shows_how_far_it_got() {
         "{header}"
     );
 }
+
+/// A snapshot after a reconnect repeats history: incidents are not counted twice, and a loop
+/// followed before the reconnect is not shown as still sending.
+#[test]
+fn a_reconnect_does_not_count_incidents_twice() {
+    let mut state = fixed_app();
+    let counts: Vec<u32> = state.incidents.unacked().map(|i| i.count).collect();
+    let at = state.snap.as_ref().unwrap().now + 1;
+    let mut killed = state.snap.as_ref().unwrap().state.clone();
+    killed.revision = 6;
+    let msg = ServerMessage::Event {
+        seq: 101,
+        event: transition(at, "alice", Command::Kill { switch: None }),
+        state: Box::new(killed),
+    };
+    update(&mut state, Msg::Stream(Update::Message(msg.clone())));
+    assert!(state.closed_loop.is_some());
+    let mut snap = state.snap.clone().unwrap();
+    if let ServerMessage::Event { event, .. } = msg {
+        snap.events.push(event);
+    }
+    update(
+        &mut state,
+        Msg::Stream(Update::Message(ServerMessage::Snapshot(Box::new(snap)))),
+    );
+    assert!(
+        state.closed_loop.is_none(),
+        "not followed across a reconnect"
+    );
+    let kill = state.incidents.unacked().find(|i| i.key == "kill").unwrap();
+    assert_eq!(kill.count, 1, "the kill is one incident, seen once");
+    let after: Vec<u32> = state
+        .incidents
+        .unacked()
+        .filter(|i| i.key != "kill")
+        .map(|i| i.count)
+        .collect();
+    assert_eq!(after, counts);
+}

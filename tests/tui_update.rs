@@ -387,3 +387,43 @@ fn pickers_show_state_and_mark_what_would_change_nothing() {
     assert!(pilot.label.contains("3 shadow"), "{}", pilot.label);
     assert!(!pilot.label.contains("nothing to change"));
 }
+
+/// A long preview never pushes the prompt off a small screen: the kill switch's `type KILL`
+/// and the reason stay visible at 80×24, the rest of the preview is counted.
+#[test]
+fn a_long_preview_keeps_the_prompt_on_screen_at_80x24() {
+    use cutover::wire::{Change, Preview};
+    let mut state = fixed_app();
+    press(&mut state, "K");
+    press(&mut state, "Enter");
+    let Some(Dialog::Confirm(c)) = &state.dialog else {
+        panic!("the kill confirmation")
+    };
+    let request = c.request.clone();
+    let changes = (0..30)
+        .map(|i| Change {
+            what: format!("cohort-{i}"),
+            from: "shadow".into(),
+            to: "legacy".into(),
+        })
+        .collect();
+    let preview = Preview {
+        revision: 5,
+        refusal: None,
+        unchanged: None,
+        changes,
+        gates: Vec::new(),
+        state: state.snap.as_ref().unwrap().state.clone(),
+    };
+    update(
+        &mut state,
+        Msg::Previewed {
+            request,
+            result: Ok(Box::new(preview)),
+        },
+    );
+    let screen = common::dashboard::render(&state, 80, 24);
+    assert!(screen.contains("type KILL: _"), "{screen}");
+    assert!(screen.contains("reason: dashboard: kill (K)"), "{screen}");
+    assert!(screen.contains("more"), "{screen}");
+}

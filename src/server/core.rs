@@ -369,12 +369,14 @@ impl Core {
         )));
         let config = build_config(&self.plan, &self.state);
         if config.doc != self.config.borrow().doc {
+            // The round starts before the document goes out: subscribers woken by it count
+            // themselves at once.
             let revision = config.doc.revision;
-            self.config.send_replace(Arc::new(config));
             let subscribers = self.stats.config_subscribers.load(Ordering::Relaxed);
             let subscribers = usize::try_from(subscribers).unwrap_or(usize::MAX);
             self.deliveries.start(revision, subscribers, self.announce);
             self.announce = false;
+            self.config.send_replace(Arc::new(config));
         }
     }
 }

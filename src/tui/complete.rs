@@ -60,8 +60,9 @@ fn common_prefix(words: &[&String]) -> String {
 /// Completes `text`; returns the new text and, when several matched, the candidates.
 #[must_use]
 pub fn complete(state: &State, text: &str) -> (String, Vec<String>) {
+    let text = text.trim_start();
     let (verb, rest) = match text.split_once(' ') {
-        Some((v, r)) => (v, Some(r)),
+        Some((v, r)) => (v, Some(r.trim_start())),
         None => (text, None),
     };
     let (head, word, options): (String, &str, Vec<String>) = match rest {

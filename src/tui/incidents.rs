@@ -172,8 +172,17 @@ fn classify(event: &Event) -> Option<Seen> {
 }
 
 impl Incidents {
-    /// Folds an event in; returns the incident's kind when it is new or got worse (for the bell).
-    /// Events at or before the last one seen (a snapshot repeating history) are skipped.
+    /// Folds in history from a snapshot, quietly: only events after the last one seen (a
+    /// snapshot after a reconnect repeats what was already folded in).
+    pub fn replay(&mut self, events: &[Event]) {
+        let seen = self.seen_upto;
+        for e in events.iter().filter(|e| e.at > seen) {
+            self.on_event(e);
+        }
+    }
+
+    /// Folds a live event in; returns the incident's kind when it is new or got worse (for the
+    /// bell). Events before the last one seen are skipped.
     pub fn on_event(&mut self, event: &Event) -> Option<Kind> {
         if event.at < self.seen_upto {
             return None;

@@ -367,10 +367,10 @@ fn on_message(state: &mut State, msg: ServerMessage) -> Step {
                     .judged
                     .insert(scope.clone(), (state.now, j.clone()));
             }
-            // History seen again: incidents are rebuilt quietly, without the bell.
-            for e in &s.events {
-                state.incidents.on_event(e);
-            }
+            // History seen again: incidents are rebuilt quietly, without the bell; a loop
+            // followed before a reconnect cannot be followed across it.
+            state.incidents.replay(&s.events);
+            state.closed_loop = None;
             state.snap = Some(*s);
         }
         ServerMessage::Event {

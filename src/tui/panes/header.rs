@@ -72,7 +72,7 @@ fn closed_loop(ui: &State) -> Option<Span<'static>> {
             t.strong(t.crit),
         ),
         Some(d) if d.subscribers == 0 => Span::styled(
-            format!(" {} · no config subscriber connected ", l.what),
+            format!(" {} · no app subscribed ", l.what),
             t.strong(t.warn),
         ),
         Some(d) => {

@@ -93,7 +93,7 @@ fn preview_lines(ui: &State, c: &Confirm) -> Vec<Line<'static>> {
     }
 }
 
-fn confirm<'a>(ui: &State, c: &'a Confirm) -> (String, Vec<Line<'a>>) {
+fn confirm<'a>(ui: &State, area: Rect, c: &'a Confirm) -> (String, Vec<Line<'a>>) {
     let t = &ui.look.theme;
     let mut out: Vec<Line> = c
         .lines
@@ -102,7 +102,21 @@ fn confirm<'a>(ui: &State, c: &'a Confirm) -> (String, Vec<Line<'a>>) {
         .map(|l| Line::from(Span::styled(l.clone(), t.text())))
         .collect();
     out.extend(moved_on(ui, c.request.expected_revision));
-    out.extend(preview_lines(ui, c));
+    // The prompt below must always show: the preview gets what room is left.
+    let prompt = if c.typed.is_some() { 4 } else { 3 };
+    let room = usize::from(area.height)
+        .saturating_sub(2 + out.len() + prompt + 1)
+        .max(2);
+    let mut preview = preview_lines(ui, c);
+    if preview.len() > room {
+        let more = preview.len() - (room - 1);
+        preview.truncate(room - 1);
+        preview.push(Line::from(Span::styled(
+            format!("  … and {more} more"),
+            t.muted(),
+        )));
+    }
+    out.extend(preview);
     out.push(Line::raw(""));
     let cursor = |focused: bool| if focused { "_" } else { "" };
     out.push(Line::from(vec![
@@ -240,7 +254,7 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
         return super::detail::render(f, area, ui, d);
     }
     let (title, lines) = match dialog {
-        Dialog::Confirm(c) => confirm(ui, c),
+        Dialog::Confirm(c) => confirm(ui, area, c),
         Dialog::Picker(p) => picker(ui, area, p),
         Dialog::Input(i) => input(ui, i),
         Dialog::Help(h) => {
