@@ -1,6 +1,9 @@
 //! The keymap: keys to dashboard actions, from `assets/keymap.toml` (embedded) with the user's
-//! `$XDG_CONFIG_HOME/cutover/keymap.toml` merged over it. A key bound twice (after naming is
-//! normalised) is an error; so is an unknown key name or action.
+//! `$XDG_CONFIG_HOME/cutover/keymap.toml` merged over it. `[keys]` binds a key to a dashboard
+//! action; `[commands]` binds a key to a `:` command line, typed for you (`N = "note "`), so
+//! any action the command line knows — a new one included — gets a key with one line here. A
+//! key bound twice (after naming is normalised) is an error; so is an unknown key name or
+//! action.
 
 use std::collections::BTreeMap;
 
@@ -17,12 +20,15 @@ pub use super::ui_action::{Group, UiAction};
 struct KeymapFile {
     #[serde(default)]
     keys: BTreeMap<String, UiAction>,
+    #[serde(default)]
+    commands: BTreeMap<String, String>,
 }
 
 /// Normalised keys to actions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keymap {
     keys: BTreeMap<String, UiAction>,
+    commands: BTreeMap<String, String>,
 }
 
 /// The normal name of a key as written in a keymap file.
@@ -127,6 +133,7 @@ impl Keymap {
         ];
         Keymap {
             keys: pairs.iter().map(|(k, a)| ((*k).to_owned(), *a)).collect(),
+            commands: BTreeMap::new(),
         }
     }
 
@@ -143,16 +150,41 @@ impl Keymap {
                 ));
             }
         }
-        Ok(Keymap { keys })
+        let mut commands = BTreeMap::new();
+        for (name, text) in file.commands {
+            let key = normalise(&name)?;
+            if keys.contains_key(&key) || commands.insert(key.clone(), text).is_some() {
+                return Err(format!("keymap: `{key}` is bound twice"));
+            }
+        }
+        Ok(Keymap { keys, commands })
     }
 
     /// The defaults with a user file merged over them.
     pub fn load(user: Option<&str>) -> Result<Keymap, String> {
         let mut map = Keymap::parse(DEFAULT)?;
         if let Some(text) = user {
-            map.keys.extend(Keymap::parse(text)?.keys);
+            let mine = Keymap::parse(text)?;
+            // A key of yours replaces the default binding of that key, whichever table it is in.
+            for key in mine.keys.keys().chain(mine.commands.keys()) {
+                map.keys.remove(key);
+                map.commands.remove(key);
+            }
+            map.keys.extend(mine.keys);
+            map.commands.extend(mine.commands);
         }
         Ok(map)
+    }
+
+    /// The command line a key press types, if it is bound to one.
+    #[must_use]
+    pub fn command(&self, key: &KeyEvent) -> Option<&str> {
+        key_name(key).and_then(|k| self.commands.get(&k).map(String::as_str))
+    }
+
+    /// Every key bound to a command line, for the help screen.
+    pub fn commands(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.commands.iter().map(|(k, c)| (k.as_str(), c.as_str()))
     }
 
     /// The action bound to a key press.
@@ -198,6 +230,21 @@ mod tests {
             let err = Keymap::parse(text).unwrap_err();
             assert!(err.contains(expected), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn a_key_can_type_a_command_line() {
+        let map = Keymap::load(Some("[commands]\nN = \"note \"\nq = \"quit\"")).unwrap();
+        let press = |c| KeyEvent::new(c, KeyModifiers::NONE);
+        assert_eq!(map.command(&press(KeyCode::Char('N'))), Some("note "));
+        assert_eq!(
+            map.action(&press(KeyCode::Char('q'))),
+            None,
+            "your command replaces the default action of that key"
+        );
+        assert_eq!(map.command(&press(KeyCode::Char('q'))), Some("quit"));
+        let err = Keymap::parse("[keys]\nN = \"note\"\n[commands]\nN = \"note \"").unwrap_err();
+        assert!(err.contains("`N` is bound twice"), "{err}");
     }
 
     #[test]

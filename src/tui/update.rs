@@ -113,6 +113,17 @@ fn on_key(state: &mut State, key: KeyEvent) -> Option<Effect> {
     if let Some(dialog) = state.dialog.take() {
         return on_dialog_key(state, dialog, key);
     }
+    if let Some(text) = state.look.keymap.command(&key) {
+        let text = text.to_owned();
+        let revision = state.revision();
+        state.dialog = Some(Dialog::Input(Input::new(
+            ":",
+            &text,
+            Purpose::Command,
+            revision,
+        )));
+        return None;
+    }
     let action = state.look.keymap.action(&key)?;
     on_action(state, action)
 }

@@ -230,6 +230,24 @@ fn help(ui: &State) -> (String, Vec<Line<'static>>) {
             ]));
         }
     }
+    let mine: Vec<Line> = ui
+        .look
+        .keymap
+        .commands()
+        .map(|(k, c)| {
+            Line::from(vec![
+                Span::styled(format!("  {k:>10}  "), t.strong(t.fg)),
+                Span::styled(format!(":{c}"), t.text()),
+            ])
+        })
+        .collect();
+    if !mine.is_empty() {
+        out.push(Line::from(Span::styled(
+            "Keys that type a command",
+            t.strong(t.accent),
+        )));
+        out.extend(mine);
+    }
     out.push(Line::from(Span::styled(
         "Commands (: then Tab completes; C-u clears, C-w deletes a word)",
         t.strong(t.accent),
