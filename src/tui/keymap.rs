@@ -214,7 +214,8 @@ mod tests {
 
     #[test]
     fn the_shipped_keymap_file_equals_the_builtin_default() {
-        assert_eq!(Keymap::parse(DEFAULT).unwrap(), Keymap::builtin());
+        // The actions' keys are in the code too; keys that type commands live in the file only.
+        assert_eq!(Keymap::parse(DEFAULT).unwrap().keys, Keymap::builtin().keys);
     }
 
     #[test]
