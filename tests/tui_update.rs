@@ -427,3 +427,20 @@ fn a_long_preview_keeps_the_prompt_on_screen_at_80x24() {
     assert!(screen.contains("reason: dashboard: kill (K)"), "{screen}");
     assert!(screen.contains("more"), "{screen}");
 }
+
+/// A key bound in the keymap's `[commands]` types its command line, so any action the command
+/// line knows gets a key with one line of TOML.
+#[test]
+fn a_command_key_types_its_command_line() {
+    let mut state = fixed_app();
+    state.look.keymap =
+        cutover::tui::keymap::Keymap::load(Some("[commands]\nN = \"rollback sales\"")).unwrap();
+    assert_eq!(press(&mut state, "N"), None);
+    let Some(Dialog::Input(input)) = &state.dialog else {
+        panic!("the command line opens")
+    };
+    assert_eq!(input.text, "rollback sales");
+    assert!(
+        matches!(press(&mut state, "Enter"), Some(Effect::Preview(r)) if r.action.to_string() == "rollback sales")
+    );
+}
