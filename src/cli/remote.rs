@@ -125,6 +125,7 @@ pub async fn events(client: &Client, since: u64, follow: bool, json: bool) -> Re
         stream = Some(rx);
     }
     let mut next = since;
+    let mut printed = 0;
     loop {
         let page = match client.events(next, PAGE).await {
             Ok(page) => page,
@@ -137,10 +138,14 @@ pub async fn events(client: &Client, since: u64, follow: bool, json: bool) -> Re
             };
             print_event(&event, json);
         }
+        printed += page.events.len();
         next = page.next;
         if page.events.len() < PAGE {
             break;
         }
+    }
+    if printed == 0 && !json {
+        eprintln!("no journaled events after #{since} yet");
     }
     match stream {
         Some(rx) => follow_stream(rx, next, json).await,
