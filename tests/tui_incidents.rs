@@ -299,3 +299,21 @@ fn a_reconnect_does_not_count_incidents_twice() {
         .collect();
     assert_eq!(after, counts);
 }
+
+/// An alert of a rule in observe mode did nothing: its line says so first, so it does not read
+/// like the alert that acted.
+#[test]
+fn observe_only_alerts_say_so() {
+    let state = fixed_app();
+    let lines: Vec<&str> = state.incidents.unacked().map(|i| i.text.as_str()).collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("CRIT observe-only pilot-error-rate@")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().all(|l| !l.contains("observing:")),
+        "the long 'would' text is left to the detail: {lines:?}"
+    );
+}

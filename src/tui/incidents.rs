@@ -108,11 +108,18 @@ fn classify(event: &Event) -> Option<Seen> {
                 (Some(v), Some(t)) => format!("{} vs {}", number(v), number(t)),
                 _ => String::new(),
             };
-            let mut text = format!("{} {}", tier_word(alert.tier), alert.key);
+            // A rule in observe mode did nothing: say so first, so it does not read like
+            // the alert that acts.
+            let observing = alert
+                .action
+                .as_deref()
+                .is_some_and(|a| a.starts_with("observing:"));
+            let watch = if observing { " observe-only" } else { "" };
+            let mut text = format!("{}{watch} {}", tier_word(alert.tier), alert.key);
             if !reading.is_empty() {
                 let _ = write!(text, " {reading}");
             }
-            if let Some(a) = &alert.action {
+            if let Some(a) = alert.action.as_deref().filter(|_| !observing) {
                 let _ = write!(text, " → {a}");
             }
             Some(Seen {
