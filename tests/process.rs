@@ -426,3 +426,40 @@ async fn events_follow_streams_what_happens_as_json_lines() {
     let _ = follow.kill();
     let _ = follow.wait();
 }
+
+/// The dashboard's own settings are checked before the terminal is touched: a bad `bell` or
+/// `flash` says which setting and what it takes. `cutover events` on an empty journal says
+/// so instead of printing nothing.
+#[test]
+fn dashboard_settings_are_checked_and_an_empty_journal_is_said() {
+    for (var, value, expected) in [
+        (
+            "CUTOVER_BELL",
+            "loud",
+            "bell: `loud` is not critical, all or off",
+        ),
+        ("CUTOVER_FLASH", "soon", "flash: `soon` is not a duration"),
+        (
+            "CUTOVER_KEEP_INCIDENTS",
+            "3 weeks",
+            "keep_incidents: `3 weeks` has an unknown unit",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .args(["--connect", "http://127.0.0.1:1"])
+            .env("XDG_CONFIG_HOME", "/nonexistent")
+            .env(var, value)
+            .output()
+            .unwrap();
+        let (_, err) = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{var}: {err}");
+        assert!(err.contains(expected), "{var}: {err}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let serve = Serve::start(dir.path(), &[]);
+    let out = cli(&serve.base, Some(VIC), &["events"]);
+    let (stdout, err) = text(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(err.contains("no journaled events after #0 yet"), "{err}");
+}

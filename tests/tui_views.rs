@@ -235,3 +235,15 @@ fn the_light_theme_paints_its_background_and_themes_fit_256_colours() {
         assert!(!matches!(c, Color::Rgb(..)), "{c:?}");
     }
 }
+
+/// `:messages` shows the status messages so far, errors included, after they left the footer.
+#[test]
+fn messages_keeps_the_status_messages() {
+    let mut app = fixed_app();
+    cutover::tui::update::command(&mut app, "launch rockets", None);
+    cutover::tui::update::command(&mut app, "theme light", None);
+    cutover::tui::update::command(&mut app, "messages", None);
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("Messages · newest last"), "{screen}");
+    assert!(screen.contains("unknown action `launch`"), "{screen}");
+}

@@ -229,22 +229,10 @@ pub async fn action(
         .tx
         .send(CoreMsg::Action(request, tx))
         .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "shutting_down",
-                "the server is shutting down",
-            )
-        })?;
+        .map_err(shutting_down)?;
     let outcome = rx
         .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "shutting_down",
-                "the server is shutting down",
-            )
-        })?
+        .map_err(shutting_down)?
         .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "journal_unavailable", e))?;
     match outcome.reply {
         Reply::Applied { revision } => Ok(Json(ActionReply {

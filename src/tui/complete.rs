@@ -32,9 +32,9 @@ fn targets(state: &State, verb: &str) -> Vec<String> {
             .map(|g| g.id.clone())
             .collect(),
         "ack" => snap.alerts.iter().map(|a| a.key.clone()).collect(),
-        "theme" => ["dark", "light", "high-contrast", "mono", "prod"]
+        "theme" => super::theme::THEMES
             .iter()
-            .map(|s| (*s).to_owned())
+            .map(|(name, _)| (*name).to_owned())
             .collect(),
         _ => Vec::new(),
     }

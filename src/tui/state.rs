@@ -270,8 +270,8 @@ pub struct History {
     pub departments: std::collections::BTreeMap<String, VecDeque<u64>>,
     /// Each cohort's weight after each metrics window (basis points).
     pub cohorts: std::collections::BTreeMap<String, VecDeque<u16>>,
-    /// The last judgement seen per cohort and department, and when (dashboard clock): what
-    /// the comparison shows for a scope that no longer sends enhanced traffic.
+    /// The last judgement of each cohort or department that no longer sends enhanced traffic,
+    /// and when it was last seen (dashboard clock): what the comparison shows for it.
     pub judged: std::collections::BTreeMap<String, (i64, crate::wire::Judgement)>,
     /// When the last metrics window arrived (dashboard clock, ms; 0 before the first).
     pub metrics_at: i64,

@@ -372,12 +372,7 @@ fn on_message(state: &mut State, msg: ServerMessage) -> Step {
                     state.history.data_at = state.now;
                 }
             }
-            for (scope, j) in s.judge.cohorts.iter().chain(&s.judge.departments) {
-                state
-                    .history
-                    .judged
-                    .insert(scope.clone(), (state.now, j.clone()));
-            }
+            remember_gone(state, &s.judge);
             // History seen again: incidents are rebuilt quietly, without the bell; a loop
             // followed before a reconnect cannot be followed across it.
             state.incidents.replay(&s.events);
@@ -416,15 +411,10 @@ fn on_message(state: &mut State, msg: ServerMessage) -> Step {
             freshness,
             ..
         } => {
+            remember_gone(state, &judge);
             state.history.metrics_at = state.now;
             if freshness.exposed == 0 || freshness.with_data > 0 {
                 state.history.data_at = state.now;
-            }
-            for (scope, j) in judge.cohorts.iter().chain(&judge.departments) {
-                state
-                    .history
-                    .judged
-                    .insert(scope.clone(), (state.now, j.clone()));
             }
             if let Some(snap) = &mut state.snap {
                 snap.judge = judge;
@@ -451,6 +441,25 @@ fn on_message(state: &mut State, msg: ServerMessage) -> Step {
     Step {
         redraw: true,
         effect,
+    }
+}
+
+/// Scopes the new judgement no longer has (no enhanced traffic any more, a rollback say) keep
+/// their last judgement, and when it was last seen, for the comparison; scopes back in it drop
+/// theirs. Only what changes is copied, not every judgement of every window.
+fn remember_gone(state: &mut State, new: &crate::wire::Rollups) {
+    let seen = state.history.metrics_at;
+    let judged = &mut state.history.judged;
+    judged.retain(|scope, _| {
+        !new.cohorts.contains_key(scope) && !new.departments.contains_key(scope)
+    });
+    let Some(old) = state.snap.as_ref().map(|s| &s.judge) else {
+        return;
+    };
+    for (scope, j) in old.cohorts.iter().chain(&old.departments) {
+        if !new.cohorts.contains_key(scope) && !new.departments.contains_key(scope) {
+            judged.insert(scope.clone(), (seen, j.clone()));
+        }
     }
 }
 

@@ -267,7 +267,7 @@ fn event_lines(ui: &State, e: &Event) -> Vec<Line<'static>> {
     out
 }
 
-fn alert_lines(ui: &State, key: &str) -> Vec<Line<'static>> {
+fn alert_lines(ui: &State, key: &str, width: usize) -> Vec<Line<'static>> {
     let Some(snap) = &ui.snap else {
         return Vec::new();
     };
@@ -307,7 +307,6 @@ fn alert_lines(ui: &State, key: &str) -> Vec<Line<'static>> {
     }
     out.push(Line::raw(""));
     out.push(heading(ui, "Its events"));
-    let width = 120;
     for e in snap
         .events
         .iter()
@@ -351,7 +350,7 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State, d: &Detail) {
     let (title, lines) = match &d.subject {
         Subject::Cohort(id) => (format!(" Why · {id} "), cohort_lines(ui, id, width)),
         Subject::Event(e) => (" Why · event ".to_owned(), event_lines(ui, e)),
-        Subject::Alert(key) => (format!(" Why · {key} "), alert_lines(ui, key)),
+        Subject::Alert(key) => (format!(" Why · {key} "), alert_lines(ui, key, width)),
         Subject::Messages => (" Messages · newest last ".to_owned(), messages(ui)),
     };
     let b = block(ui, &title).title_bottom(Line::from(Span::styled(
