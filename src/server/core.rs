@@ -268,13 +268,12 @@ impl Core {
                 }
             }
             CoreMsg::Delivered(delivery) => {
-                let report = delivery.clone();
-                self.hub.publish(|seq| ServerMessage::Delivery {
-                    seq,
-                    delivery: report,
-                });
-                self.delivery = Some(delivery);
+                // The snapshot first, then the message: a client that reads the message and
+                // then asks for the state finds the same delivery there.
+                self.delivery = Some(delivery.clone());
                 self.refresh();
+                self.hub
+                    .publish(|seq| ServerMessage::Delivery { seq, delivery });
             }
             CoreMsg::ExternalAlerts(result) => {
                 let now = self.clock.now();
