@@ -34,8 +34,13 @@ pub fn truecolor() -> bool {
 /// long as logging should flush. `None` if the directory cannot be made or logging was set up.
 pub fn log_to_file(dir: &Path, file: &str) -> Option<WorkerGuard> {
     std::fs::create_dir_all(dir).ok()?;
-    let (writer, guard) =
-        tracing_appender::non_blocking(tracing_appender::rolling::never(dir, file));
+    // The library's default queue is 128,000 lines allocated up front (4 MB, most of the
+    // dashboard's heap); a screen's log is a few lines a minute, and when the queue is full a
+    // line is dropped rather than the screen held up.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(1024)
+        .lossy(true)
+        .finish(tracing_appender::rolling::never(dir, file));
     let filter = tracing_subscriber::EnvFilter::try_from_env("CUTOVER_LOG")
         .unwrap_or_else(|_| "info".into());
     tracing_subscriber::fmt()

@@ -1,12 +1,13 @@
 //! The demo's story in simulated time: `cutover demo` on VividWalls walks shadow → pilot →
 //! progressive → full → shutdown in about five minutes of its windows, sales' latency
-//! regression rolls sales back on the way and sales stays back, and every sign-off and advance
-//! is journaled under a simulated person's name.
+//! regression rolls sales back on the way and sales stays back until its fix is out and legacy
+//! is about to be retired, and every sign-off and advance is journaled under a simulated
+//! person's name.
 
 mod common;
 
 use common::walk::Walk;
-use cutover::engine::{Command, Status, Transition};
+use cutover::engine::{Command, Status};
 use cutover::journal::Journal;
 use cutover::time::Period;
 
@@ -66,16 +67,27 @@ fn the_demo_walks_every_phase_in_about_five_minutes_signed_off_by_simulated_peop
             format!("demo:{}", gate.signoff.as_ref().unwrap())
         );
     }
-    let none_undone =
-        |t: &Transition| !matches!(t.command, Command::Resume { .. } | Command::Kill { .. });
-    assert!(
-        walk.transitions.iter().all(none_undone),
-        "the people never resume or kill"
+    let undone: Vec<(&str, &Command)> = walk
+        .transitions
+        .iter()
+        .filter(|t| matches!(t.command, Command::Resume { .. } | Command::Kill { .. }))
+        .map(|t| (t.actor.as_str(), &t.command))
+        .collect();
+    assert_eq!(
+        undone,
+        [(
+            "demo:on-call",
+            &Command::Resume {
+                release: Some("sales".into())
+            }
+        )],
+        "the people never kill, and resume only sales, once"
     );
 }
 
 #[test]
-fn sales_regresses_after_its_own_steps_is_rolled_back_by_the_rule_and_stays_back() {
+fn sales_regresses_after_its_own_steps_is_rolled_back_by_the_rule_and_stays_back_until_the_wind_down()
+ {
     let (walk, _) = walked();
     let lines = lines(&walk);
     let rollback = walk
@@ -115,16 +127,45 @@ fn sales_regresses_after_its_own_steps_is_rolled_back_by_the_rule_and_stays_back
         fired < warned && warned < rolled_back && rolled_back - fired >= 6,
         "{lines:#?}"
     );
-    // Sales stays back; every other department finished with legacy retired.
+    // Sales stays back through full migration, while the other departments go on; it is
+    // resumed only in the wind-down, where the legacy guard holds the plan for it.
+    let resumed = walk
+        .transitions
+        .iter()
+        .position(|t| matches!(t.command, Command::Resume { .. }))
+        .unwrap_or_else(|| panic!("sales never resumed:\n{lines:#?}"));
+    let step_entered = |i: usize| {
+        walk.transitions[..i]
+            .iter()
+            .rev()
+            .find_map(|t| match &t.command {
+                Command::Advance { to } => Some(to.clone()),
+                _ => None,
+            })
+    };
+    assert_eq!(
+        step_entered(resumed).as_deref(),
+        Some("shutdown/wind-down"),
+        "{lines:#?}"
+    );
+    assert!(
+        walk.transitions[rollback..resumed]
+            .iter()
+            .filter(|t| matches!(t.command, Command::Advance { .. }))
+            .count()
+            >= 3,
+        "the others go on meanwhile:\n{lines:#?}"
+    );
+    let blocked = walk
+        .lines
+        .iter()
+        .any(|(_, l)| l.contains("sales") && l.contains("legacy"));
+    assert!(blocked, "{lines:#?}");
+    // Nothing left on legacy, which the plan retired.
     let view = cutover::engine::view::summary(&walk.plan, &walk.state.rollout);
     for c in walk.plan.cohorts() {
         let mode = view["cohorts"][&c.id].as_str().unwrap();
-        let want = if c.id.starts_with("sales/") {
-            "legacy"
-        } else {
-            "retired"
-        };
-        assert!(mode.starts_with(want), "{}: {mode}", c.id);
+        assert!(mode.starts_with("retired"), "{}: {mode}", c.id);
     }
 }
 
@@ -144,7 +185,11 @@ fn every_move_is_in_the_journal_under_a_demo_name() {
             .filter(|r| r.transition.actor == who)
             .count()
     };
-    assert_eq!(by("demo:on-call"), 2, "an acknowledgement and a note");
+    assert_eq!(
+        by("demo:on-call"),
+        3,
+        "an acknowledgement, a note and the resume"
+    );
     assert!(by("demo:release-manager") >= 5);
     let demo: Vec<_> = reopened
         .records

@@ -614,3 +614,58 @@ fn a_second_kill_changes_nothing_and_says_so() {
     ));
     assert_eq!(h.state.rollout.revision, 1);
 }
+
+#[test]
+fn legacy_is_not_retired_under_a_cohort_held_on_it() {
+    const RETIRE: &str = r#"
+[rollout]
+id = "retire"
+name = "Retire"
+
+[[departments]]
+id = "a"
+cohorts = [{ id = "one" }, { id = "two" }]
+
+[[phases]]
+id = "only"
+
+[[phases.steps]]
+id = "full"
+set = [{ target = "*", mode = "enhanced" }]
+
+[[phases.steps]]
+id = "shutdown"
+set = [{ target = "*", mode = "retired" }]
+"#;
+    let plan = plan::load_str("retire.toml", RETIRE).unwrap_or_else(|e| panic!("{e}"));
+    let mut state = EngineState::new(&plan, t0());
+    let guard = |state: &EngineState| {
+        engine::gates::exit_gates(&plan, &state.rollout, &state.live, t0())
+            .into_iter()
+            .find(|g| g.id == "legacy-in-use")
+            .map(|g| g.to_string())
+    };
+    assert_eq!(
+        guard(&state).as_deref(),
+        Some("legacy-in-use Pass: no cohort is held on legacy, which only/shutdown retires")
+    );
+    let act = |state: &mut EngineState, text: &str| {
+        engine::handle(
+            &plan,
+            state,
+            Input::Action(request(text, "o:operator", t0())),
+        )
+        .reply
+        .unwrap()
+    };
+    act(&mut state, "rollback a/two");
+    let why = refused(&act(&mut state, "advance"));
+    assert!(
+        why.contains("legacy-in-use Fail: a/two still on legacy, which only/shutdown retires"),
+        "{why}"
+    );
+    act(&mut state, "resume a/two");
+    assert!(matches!(act(&mut state, "advance"), Reply::Applied { .. }));
+    // In the last step there is no next one to guard.
+    assert_eq!(guard(&state), None);
+}

@@ -4,8 +4,11 @@
 //! name: on-call acknowledges a critical alert a rule acted on and notes what it rolled back;
 //! once a step's metric gates pass, each awaited sign-off is given by `demo:` + the plan's
 //! role; once every gate passes, `demo:release-manager` advances a step that does not advance
-//! by itself. It never resumes, rolls back or kills: those stay the plan's rules' and the
-//! viewer's. The decision is pure; `live` runs it against a control plane.
+//! by itself. Before legacy is retired, on-call resumes what a rule rolled back once the
+//! evidence is otherwise complete — the story ships the fix by then — so that nobody is left
+//! on a system about to go. It never rolls back or kills, and resumes nothing else: those stay
+//! the plan's rules' and the viewer's. The decision is pure; `live` runs it against a control
+//! plane.
 
 pub mod live;
 mod situation;
@@ -60,6 +63,8 @@ impl Move {
 pub struct Driver {
     /// What on-call will write in the journal next, after acknowledging a rollback.
     to_note: Vec<String>,
+    /// Scopes a rule rolled back, with the alert that did it.
+    rolled_back: Vec<(String, String)>,
 }
 
 impl Driver {
@@ -86,6 +91,8 @@ impl Driver {
                     "{target} stays on legacy until {} is understood",
                     alert.key
                 ));
+                self.rolled_back
+                    .push((target.to_owned(), alert.key.clone()));
             }
             return Some(Move::new(
                 Action::Ack {
@@ -113,6 +120,25 @@ impl Driver {
             .iter()
             .filter(|g| g.id != "bake" && g.signoff.is_none())
             .all(|g| g.passed);
+        let held: Vec<&String> = now.gates.iter().flat_map(|g| &g.held).collect();
+        if !held.is_empty() && evidence_but_legacy(now) {
+            let scope = self.rolled_back.iter().find(|(scope, _)| {
+                held.iter()
+                    .any(|c| *c == scope || c.starts_with(&format!("{scope}/")))
+            });
+            if let Some((scope, alert)) = scope {
+                return Some(Move::new(
+                    Action::Resume {
+                        target: Some(scope.clone()),
+                    },
+                    "on-call",
+                    &format!(
+                        "the fix for {alert} is out; {scope} goes forward before legacy is retired"
+                    ),
+                    scope,
+                ));
+            }
+        }
         if let Some(g) = now.gates.iter().find(|g| !g.passed && g.signoff.is_some()) {
             let role = g.signoff.as_deref().unwrap_or_default();
             return evidence.then(|| {
@@ -136,6 +162,14 @@ impl Driver {
     }
 }
 
+/// Whether the step's evidence holds: every gate but bake time, sign-offs and the legacy guard.
+fn evidence_but_legacy(now: &Situation) -> bool {
+    now.gates
+        .iter()
+        .filter(|g| g.signoff.is_none() && g.id != "bake" && g.id != "legacy-in-use")
+        .all(|g| g.passed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +179,7 @@ mod tests {
             id: id.into(),
             passed,
             signoff: signoff.map(str::to_owned),
+            held: vec![],
         }
     }
 
@@ -227,5 +262,36 @@ mod tests {
             Some("note shop/staff stays on legacy until errors@shop/staff is understood")
         );
         assert_eq!(driver.next_move(&plan, &now), None, "said once");
+        // Before legacy is retired under it, on-call resumes what the rule rolled back — once
+        // the step's evidence holds — and nothing it did not see rolled back.
+        now.running = true;
+        let legacy = |held: &[&str]| GateSeen {
+            held: held.iter().map(|c| (*c).to_owned()).collect(),
+            ..gate("legacy-in-use", held.is_empty(), None)
+        };
+        now.gates = vec![
+            gate("bake", false, None),
+            gate("staff-errors", false, None),
+            legacy(&["shop/staff", "shop/other"]),
+        ];
+        assert_eq!(driver.next_move(&plan, &now), None, "evidence first");
+        now.gates[1].passed = true;
+        let resume = driver.next_move(&plan, &now).unwrap();
+        assert_eq!(
+            (resume.action.to_string(), resume.actor, resume.reason),
+            (
+                "resume shop/staff".into(),
+                "demo:on-call".into(),
+                "demo: the fix for errors@shop/staff is out; shop/staff goes forward before \
+                 legacy is retired"
+                    .into()
+            )
+        );
+        now.gates[2] = legacy(&["shop/other"]);
+        assert_eq!(
+            driver.next_move(&plan, &now),
+            None,
+            "not rolled back by a rule"
+        );
     }
 }

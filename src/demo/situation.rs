@@ -16,6 +16,8 @@ pub struct GateSeen {
     pub passed: bool,
     /// The role that signs it off, for a sign-off gate.
     pub signoff: Option<String>,
+    /// Cohorts held on legacy that the next step retires (the built-in `legacy-in-use` gate).
+    pub held: Vec<String>,
 }
 
 /// One firing alert of the plan's rules.
@@ -88,6 +90,10 @@ impl Situation {
                     id: g.id.clone(),
                     passed: g.passed(),
                     signoff: signoff(&g.id),
+                    held: match &g.kind {
+                        wire::GateKind::Legacy { held } => held.clone(),
+                        _ => Vec::new(),
+                    },
                 })
                 .collect(),
             alerts: alerts

@@ -6,9 +6,9 @@
 use super::live::Live;
 use super::report::{GateKind, GateReport, GateStatus};
 use super::state::Rollout;
-use super::view::exposed;
+use super::view::{Standing, effective, exposed};
 use crate::judge::judge;
-use crate::plan::{Condition, Gate, Operand, Plan, Target};
+use crate::plan::{Condition, Gate, Mode, Operand, Plan, Target};
 use crate::time::Timestamp;
 
 /// Reads an operand over the exposed cohorts `scope` accepts; `None` is no data.
@@ -141,7 +141,56 @@ pub fn exit_gates(plan: &Plan, rollout: &Rollout, live: &Live, now: Timestamp) -
             kind,
         });
     }
+    reports.extend(legacy_gate(plan, rollout));
     reports
+}
+
+/// Before a step that retires legacy for some cohorts: those cohorts must not be held on
+/// legacy now (rolled back, or sent there by a kill switch), or the step would leave them with
+/// no system at all. `None` when the next step retires nothing new.
+fn legacy_gate(plan: &Plan, rollout: &Rollout) -> Option<GateReport> {
+    let next = rollout.step + 1;
+    if next >= plan.steps().len() {
+        return None;
+    }
+    let retired = |step: usize, i: usize| plan.table(step).targets[i].mode == Mode::Retired;
+    let retiring: Vec<usize> = (0..plan.cohorts().len())
+        .filter(|&i| retired(next, i) && !retired(rollout.step, i))
+        .collect();
+    if retiring.is_empty() {
+        return None;
+    }
+    let held: Vec<String> = retiring
+        .into_iter()
+        .filter(|&i| {
+            matches!(
+                effective(plan, rollout, i).1,
+                Standing::RolledBack | Standing::Switched
+            )
+        })
+        .map(|i| plan.cohorts()[i].id.clone())
+        .collect();
+    let next_id = &plan.steps()[next].id;
+    let (status, detail) = if held.is_empty() {
+        (
+            GateStatus::Pass,
+            format!("no cohort is held on legacy, which {next_id} retires"),
+        )
+    } else {
+        (
+            GateStatus::Fail,
+            format!(
+                "{} still on legacy, which {next_id} retires: resume first",
+                held.join(", ")
+            ),
+        )
+    };
+    Some(GateReport {
+        id: "legacy-in-use".into(),
+        status,
+        detail,
+        kind: GateKind::Legacy { held },
+    })
 }
 
 /// Advances the consecutive-pass streaks of the current exit gates after a new window.

@@ -1,5 +1,5 @@
 //! The report of one exit gate: its status, what it checks (bake time, a metric condition, an
-//! alert condition or a sign-off) and the reading behind it. Its own module so that both the
+//! alert condition, a sign-off, or that legacy is not still serving a cohort the next step retires) and the reading behind it. Its own module so that both the
 //! gate evaluation (`gates`) and the metric-derived state that keeps the latest reports (`live`)
 //! can name it without importing each other.
 
@@ -45,6 +45,11 @@ pub enum GateKind {
         condition: String,
         /// The count read.
         value: Option<f64>,
+    },
+    /// Built in before a step that retires legacy: no cohort may still be held on it.
+    Legacy {
+        /// Cohorts the next step retires that are rolled back or switched to legacy now.
+        held: Vec<String>,
     },
     /// A sign-off by a named role.
     Signoff {

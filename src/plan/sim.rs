@@ -41,6 +41,10 @@ pub struct DemoStory {
     /// story happens where the plan can go on without its victim (e.g. after its own steps).
     #[serde(default)]
     pub after: Period,
+    /// Plan time from the fault's first window until its fix lands and the metrics are healthy
+    /// again; without it the fault lasts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_after: Option<Period>,
 }
 
 /// `[sim.metrics.ID]`: overrides of what the simulator derives from the plan.

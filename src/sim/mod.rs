@@ -109,15 +109,17 @@ impl Fleet {
     /// The story `cutover demo` tells with this plan: its `[sim.demo]`, or an error spike.
     #[must_use]
     pub fn demo(plan: Arc<Plan>, seed: u64) -> Fleet {
-        let (scenario, after) = plan
+        let (scenario, after, fixed_after) = plan
             .profile()
             .sim
             .demo
             .as_ref()
-            .map_or((Scenario::ErrorSpike, Period::default()), |d| {
-                (d.scenario, d.after)
+            .map_or((Scenario::ErrorSpike, Period::default(), None), |d| {
+                (d.scenario, d.after, d.fixed_after)
             });
-        Fleet::delayed(plan, scenario, after, seed)
+        let mut fleet = Fleet::delayed(plan, scenario, after, seed);
+        fleet.script = fleet.script.fixed_after(fixed_after);
+        fleet
     }
 
     /// The scenario being played.

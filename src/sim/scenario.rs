@@ -1,9 +1,9 @@
 //! Scripted faults: which metrics a scenario bends, where, from when and how. A fault waits
 //! until its target — one department, or the first cohort anywhere — has seen enhanced traffic
 //! for [`ONSET`] windows, so every run first shows a healthy baseline and every profile reaches
-//! it; a demo story may hold it back further in plan time (`[sim.demo] after`). Then it plays
-//! its shape over the metric's stairs (`fault`): a jump, a climb, irregular bursts, or no data
-//! at all. [`HELP`] says the same for people, in `--help`. No IO.
+//! it; a demo story may hold it back further in plan time (`[sim.demo] after`) and end it when
+//! its fix lands (`fixed_after`). Then it plays its shape over the metric's stairs (`fault`): a
+//! jump, a climb, irregular bursts, or no data at all. [`HELP`] says the same for people, in `--help`. No IO.
 
 pub use crate::plan::Scenario;
 
@@ -121,7 +121,9 @@ pub struct Script {
     /// The department it strikes, or every cohort.
     pub department: Option<usize>,
     after: Period,
+    fixed_after: Option<Period>,
     first_at: Option<Timestamp>,
+    began_at: Option<Timestamp>,
     windows: u64,
     exposed_at: Option<u64>,
     active: u64,
@@ -136,11 +138,22 @@ impl Script {
             scenario,
             department: scenario.department(plan),
             after,
+            fixed_after: None,
             first_at: None,
+            began_at: None,
             windows: 0,
             exposed_at: None,
             active: 0,
             flap: Flap::new(seed, longest_for(plan)),
+        }
+    }
+
+    /// The same script, whose fault is fixed `fixed_after` plan time after it began.
+    #[must_use]
+    pub fn fixed_after(self, fixed_after: Option<Period>) -> Script {
+        Script {
+            fixed_after,
+            ..self
         }
     }
 
@@ -155,6 +168,10 @@ impl Script {
             .exposed_at
             .is_some_and(|e| self.windows >= e + ONSET && at >= first.plus(self.after));
         if !due || self.scenario == Scenario::Healthy {
+            return Stage::Calm;
+        }
+        let began = *self.began_at.get_or_insert(at);
+        if self.fixed_after.is_some_and(|fix| at >= began.plus(fix)) {
             return Stage::Calm;
         }
         let k = self.active;

@@ -45,6 +45,12 @@ pub enum GateKind {
         /// The count read now.
         value: Option<f64>,
     },
+    /// Built in before a step that retires legacy: no cohort the next step retires may still
+    /// be held on legacy (rolled back, or sent there by a kill switch).
+    Legacy {
+        /// Those cohorts (`sales/inbound`), none when the gate passes.
+        held: Vec<String>,
+    },
     /// A person's sign-off.
     Signoff {
         /// The sign-off's name in the plan (`cfo`).

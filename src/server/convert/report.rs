@@ -30,6 +30,7 @@ pub fn gate(g: &GateReport) -> wire::Gate {
             condition: condition.clone(),
             value: *value,
         },
+        GateKind::Legacy { held } => wire::GateKind::Legacy { held: held.clone() },
         GateKind::Signoff { signoff, given_by } => wire::GateKind::Signoff {
             signoff: signoff.clone(),
             may_give: vec!["any admin".into()],

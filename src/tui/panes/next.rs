@@ -46,6 +46,7 @@ pub fn waiting_for(ui: &State, snap: &Snapshot) -> String {
         .map(|g| match &g.kind {
             GateKind::Bake { .. } => "bake".to_owned(),
             GateKind::Signoff { signoff, .. } => format!("{signoff} sign-off"),
+            GateKind::Legacy { held } => format!("{} back off legacy", held.join(", ")),
             GateKind::Metric { condition, .. } | GateKind::Alert { condition, .. } => {
                 condition.clone()
             }
@@ -119,6 +120,11 @@ fn gate_line(ui: &State, g: &Gate, width: u16) -> Line<'static> {
         GateKind::Signoff { may_give, .. } => {
             format!("sign-off: {} may give it (A)", may_give.join(" or "))
         }
+        GateKind::Legacy { held } if held.is_empty() => g.detail.clone(),
+        GateKind::Legacy { held } => format!(
+            "{} still on legacy, which the next step retires: resume first",
+            held.join(", ")
+        ),
         GateKind::Bake { .. } => String::new(),
     };
     let room = usize::from(width).saturating_sub(16);
