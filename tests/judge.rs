@@ -64,19 +64,23 @@ fn equal_systems_pass_with_full_score() {
 }
 
 #[test]
-fn one_failing_metric_of_five_is_marginal_and_two_fail() {
+fn one_failing_metric_of_five_is_marginal_two_fail_and_a_critical_one_fails_alone() {
     let plan = common::profile("vividwalls");
-    let errors = with("sales", "error_rate", Value::Pair([0.010, 0.030]));
-    let j = judge(&plan, &windows(&plan, 12, &errors), &|_| true);
-    assert_eq!(verdict_of(&j, "error_rate"), MetricVerdict::Fail);
+    let orders = with("sales", "order_completion", Value::Pair([0.97, 0.40]));
+    let j = judge(&plan, &windows(&plan, 12, &orders), &|_| true);
+    assert_eq!(verdict_of(&j, "order_completion"), MetricVerdict::Fail);
     assert_eq!(j.score, Some(80.0));
     assert_eq!(j.verdict, Verdict::Marginal);
-    let comparison = j.metrics.iter().find(|m| m.metric == "error_rate").unwrap();
+    let comparison = j
+        .metrics
+        .iter()
+        .find(|m| m.metric == "order_completion")
+        .unwrap();
     assert!(comparison.p_value.unwrap() < 0.01);
-    assert!(comparison.delta.unwrap() > 0.0 && comparison.relative.unwrap() > 0.2);
+    assert!(comparison.delta.unwrap() < 0.0 && comparison.relative.unwrap() < -0.1);
     assert_eq!(comparison.enhanced_history.len(), 12);
 
-    let mut two = errors.clone();
+    let mut two = orders.clone();
     two.get_mut("sales")
         .unwrap()
         .insert("revenue".into(), Value::Pair([50.0, 20.0]));
@@ -89,6 +93,12 @@ fn one_failing_metric_of_five_is_marginal_and_two_fail() {
     );
     assert_eq!(j.score, Some(60.0));
     assert_eq!(j.verdict, Verdict::Fail);
+
+    // error_rate is marked critical in the profile: failing alone, it fails the comparison.
+    let errors = with("sales", "error_rate", Value::Pair([0.010, 0.030]));
+    let j = judge(&plan, &windows(&plan, 12, &errors), &|_| true);
+    assert_eq!(verdict_of(&j, "error_rate"), MetricVerdict::Fail);
+    assert_eq!((j.score, j.verdict), (Some(80.0), Verdict::Fail));
 }
 
 #[test]

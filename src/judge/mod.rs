@@ -3,8 +3,9 @@
 //! Mann-Whitney U test over the recent intervals: *fail* when enhanced is significantly worse
 //! by more than the tolerance, *pass* otherwise, *no data* with too few intervals. The
 //! metric verdicts combine Kayenta-style into a 0–100 score (the share of metrics passing)
-//! and a pass / marginal / fail verdict by the profile's thresholds. Marginal and no data
-//! mean a human decides.
+//! and a pass / marginal / fail verdict by the profile's thresholds; a failing metric the
+//! profile marks `critical` fails the whole comparison whatever the score. Marginal and no
+//! data mean a human decides.
 
 pub mod mwu;
 
@@ -135,8 +136,17 @@ pub fn judge(plan: &Plan, windows: &[Readings], in_scope: &dyn Fn(usize) -> bool
         .count();
     #[expect(clippy::cast_precision_loss, reason = "a handful of metrics")]
     let score = (judged > 0).then(|| 100.0 * passed as f64 / judged as f64);
+    let critical_failed = metrics.iter().any(|m| {
+        m.verdict == MetricVerdict::Fail
+            && plan
+                .profile()
+                .metrics
+                .get(&m.metric)
+                .is_some_and(|d| d.critical)
+    });
     let verdict = match score {
         None => Verdict::NoData,
+        Some(_) if critical_failed => Verdict::Fail,
         Some(s) if s >= settings.pass => Verdict::Pass,
         Some(s) if s >= settings.marginal => Verdict::Marginal,
         Some(_) => Verdict::Fail,
