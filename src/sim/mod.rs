@@ -333,14 +333,14 @@ mod tests {
     }
 
     #[test]
-    fn an_outage_empties_six_windows_and_flapping_is_irregular() {
+    fn an_outage_empties_twenty_windows_and_flapping_is_irregular() {
         let plan = Arc::new(crate::plan::builtin::load("minimal").unwrap());
         let mut fleet = Fleet::new(plan.clone(), Scenario::MetricsOutage, 1);
-        let seen: Vec<bool> = staff_errors(&mut fleet, &plan, 12)
+        let seen: Vec<bool> = staff_errors(&mut fleet, &plan, 26)
             .iter()
             .map(Option::is_some)
             .collect();
-        let expected: Vec<bool> = (1..=12).map(|n| !(4..=9).contains(&n)).collect();
+        let expected: Vec<bool> = (1..=26).map(|n| !(4..=23).contains(&n)).collect();
         assert_eq!(seen, expected);
         let mut fleet = Fleet::new(plan.clone(), Scenario::Flapping, 1);
         let bad: Vec<bool> = staff_errors(&mut fleet, &plan, 80)

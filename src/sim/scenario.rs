@@ -13,8 +13,9 @@ use crate::time::{Period, Timestamp};
 
 /// Windows of enhanced traffic on its target before a fault begins.
 pub const ONSET: u64 = 3;
-/// Windows without data in a metrics outage.
-pub const OUTAGE: u64 = 6;
+/// Windows without data in a metrics outage: at the demo's pace (a window a second) long
+/// enough to see STALE, read it and see the data come back.
+pub const OUTAGE: u64 = 20;
 
 /// Each scenario's effect, for `cutover sim --help` and `cutover demo --help`.
 pub const HELP: &str = "\
@@ -31,7 +32,7 @@ Fault script. Each fault starts once its target has had 3 windows of enhanced tr
   flapping            the second department: error rates go just past the mildest
                       threshold in irregular bursts (1-3 windows longer than the plan's
                       longest `for`), with 2-7 good windows between them
-  metrics-outage      everything: no data at all for 6 windows, then back
+  metrics-outage      everything: no data at all for 20 windows, then back
 Without thresholds on a metric, a fault makes it 10x (lower is better) or 15% lower.";
 
 /// How a scenario bends the metrics it touches.
