@@ -152,8 +152,9 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
         Verdict::NoData => Span::styled("NO DATA — a human decides", t.strong(t.warn)),
     };
     let title = title(&name, judgement, gone_since);
-    // Columns sized to the room: the metric name up to 30 characters, legacy only when it
-    // fits, the history with what is left.
+    // Columns sized to the room: the metric name up to 30 characters first (a cut name says
+    // nothing), then the enhanced value and legacy when they fit, the history with what is
+    // left. Delta and verdict always show.
     let inner_w = usize::from(area.width.saturating_sub(2));
     let longest = judgement
         .metrics
@@ -163,12 +164,10 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
         .unwrap_or(6)
         .min(30);
     let with_legacy = inner_w >= longest + 44;
-    let name_w = longest.min(
-        inner_w
-            .saturating_sub(if with_legacy { 40 } else { 30 })
-            .max(6),
-    );
-    let used = name_w + 30 + if with_legacy { 10 } else { 0 };
+    let with_enhanced = inner_w >= longest + 34;
+    let fixed = 20 + 10 * (usize::from(with_enhanced) + usize::from(with_legacy));
+    let name_w = longest.min(inner_w.saturating_sub(fixed).max(6));
+    let used = name_w + fixed;
     let spark_w = inner_w.saturating_sub(used + 1).min(40);
     let dim = gone_since.is_some();
     let rows: Vec<Row> = judgement
@@ -187,11 +186,10 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
             if with_legacy {
                 cells.push(Cell::from(number(m.legacy)));
             }
-            cells.extend([
-                Cell::from(number(m.enhanced)),
-                Cell::from(delta),
-                Cell::from(Line::from(v)),
-            ]);
+            if with_enhanced {
+                cells.push(Cell::from(number(m.enhanced)));
+            }
+            cells.extend([Cell::from(delta), Cell::from(Line::from(v))]);
             if spark_w >= 4 {
                 cells.push(Cell::from(Span::styled(
                     sparkline(ui, &m.enhanced_history, spark_w),
@@ -207,12 +205,12 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
         widths.push(Constraint::Length(9));
         header.push("legacy");
     }
-    widths.extend([
-        Constraint::Length(9),
-        Constraint::Length(8),
-        Constraint::Length(8),
-    ]);
-    header.extend(["enhanced", "delta", "verdict"]);
+    if with_enhanced {
+        widths.push(Constraint::Length(9));
+        header.push("enhanced");
+    }
+    widths.extend([Constraint::Length(8), Constraint::Length(8)]);
+    header.extend(["delta", "verdict"]);
     if spark_w >= 4 {
         widths.push(Constraint::Length(u16::try_from(spark_w).unwrap_or(0)));
         header.push("history");
