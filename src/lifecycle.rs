@@ -62,3 +62,14 @@ pub fn state_dir() -> Option<std::path::PathBuf> {
         })?;
     Some(base.join("cutover"))
 }
+
+/// An expected failure told for people: `error: what`, then one `because:` line per cause —
+/// no source location, no backtrace (those are for panics).
+#[must_use]
+pub fn for_people(report: &color_eyre::eyre::Report) -> String {
+    let mut text = format!("error: {report}");
+    for cause in report.chain().skip(1) {
+        let _ = std::fmt::Write::write_fmt(&mut text, format_args!("\n  because: {cause}"));
+    }
+    text
+}

@@ -1,20 +1,30 @@
-//! The `cutover` binary: install error reporting, parse the command line, run it.
+//! The `cutover` binary: install the panic report, parse the command line, run it. An expected
+//! failure (an unreachable server, a refused action, a bad file, a refused journal) is told in
+//! a few lines for people — what, and each cause — with no source location or backtrace
+//! whatever `RUST_BACKTRACE` says; only a panic, a bug, gets the full report.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-fn main() -> color_eyre::Result<ExitCode> {
-    // Error reports are coloured only on a terminal and never under NO_COLOR.
+fn main() -> ExitCode {
+    // Panic reports are coloured only on a terminal and never under NO_COLOR.
     let colour = std::io::stderr().is_terminal() && !cutover::lifecycle::no_color();
     let theme = if colour {
         color_eyre::config::Theme::dark()
     } else {
         color_eyre::config::Theme::new()
     };
-    color_eyre::config::HookBuilder::default()
+    let (panic_hook, _) = color_eyre::config::HookBuilder::default()
         .theme(theme)
-        .install()?;
-    cutover::cli::run(cutover::cli::Cli::parse())
+        .into_hooks();
+    panic_hook.install();
+    match cutover::cli::run(cutover::cli::Cli::parse()) {
+        Ok(code) => code,
+        Err(report) => {
+            eprintln!("{}", cutover::lifecycle::for_people(&report));
+            ExitCode::FAILURE
+        }
+    }
 }

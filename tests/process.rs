@@ -463,3 +463,45 @@ fn dashboard_settings_are_checked_and_an_empty_journal_is_said() {
     assert!(stdout.is_empty(), "{stdout}");
     assert!(err.contains("no journaled events after #0 yet"), "{err}");
 }
+
+#[test]
+fn expected_failures_are_told_in_a_few_lines_without_backtraces() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "[rollout]\nid = 3\n").unwrap();
+    let cases: [(&[&str], &str); 2] = [
+        (
+            &["status", "--connect", "http://127.0.0.1:1"],
+            "cannot reach the control plane at http://127.0.0.1:1",
+        ),
+        (
+            &["serve", "--listen", "127.0.0.1:0", "--profile"],
+            "broken.toml",
+        ),
+    ];
+    for (args, expected) in cases {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cutover"));
+        command
+            .args(args)
+            .env("RUST_BACKTRACE", "full")
+            .env("RUST_LIB_BACKTRACE", "1")
+            .env("XDG_CONFIG_HOME", "/nonexistent");
+        if args[0] == "serve" {
+            command
+                .arg(&broken)
+                .arg("--data")
+                .arg(dir.path().join("data"));
+        }
+        let out = command.output().unwrap();
+        let (_, err) = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.starts_with("error: ") && err.contains(expected),
+            "{err}"
+        );
+        assert!(err.lines().count() <= 4, "a few lines: {err}");
+        for noise in ["Location", "BACKTRACE", "src/", "backtrace"] {
+            assert!(!err.contains(noise), "{noise} in: {err}");
+        }
+    }
+}

@@ -115,7 +115,7 @@ impl Client {
     ) -> Result<T, ClientError> {
         let unreachable = |e: reqwest::Error| ClientError::Unreachable {
             url: url.to_owned(),
-            message: e.to_string(),
+            message: innermost(&e),
         };
         let r = r.map_err(unreachable)?;
         let status = r.status();
@@ -235,7 +235,7 @@ impl Client {
             }
             Err(e) => Err(ClientError::Unreachable {
                 url,
-                message: e.to_string(),
+                message: innermost(&e),
             }),
         }
     }
@@ -260,4 +260,14 @@ pub async fn next_message(stream: &mut Stream) -> Option<Result<ServerMessage, S
     Some(
         text.and_then(|t| serde_json::from_str(&t).map_err(|e| format!("unreadable message: {e}"))),
     )
+}
+
+/// The deepest cause of a network error (`Connection refused (os error 111)`), which says
+/// more to people than the library's outer "error sending request for url".
+fn innermost(e: &dyn std::error::Error) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
 }
