@@ -308,10 +308,42 @@ fn a_repeated_idempotency_key_changes_nothing() {
     req.idempotency_key = Some("k-1".into());
     let first = h.feed(Input::Action(req.clone()));
     assert_eq!(first.reply, Some(Reply::Applied { revision: 1 }));
-    let again = h.feed(Input::Action(req));
+    let again = h.feed(Input::Action(req.clone()));
     assert_eq!(again.reply, Some(Reply::Duplicate { revision: 1 }));
     assert!(again.transitions.is_empty());
     assert_eq!(h.state.rollout.revision, 1);
+    // A resend with an edited reason is the same request.
+    req.reason = "pausing: the dashboard lost its connection".into();
+    let edited = h.feed(Input::Action(req.clone()));
+    assert_eq!(edited.reply, Some(Reply::Duplicate { revision: 1 }));
+}
+
+#[test]
+fn an_idempotency_key_reused_for_another_request_is_refused_naming_the_first() {
+    let mut h = Harness::new();
+    let mut note = request("note checking the pilot", "o:operator", h.now);
+    note.idempotency_key = Some("k-7".into());
+    h.feed(Input::Action(note));
+    let mut pause = request("pause", "o:operator", h.now);
+    pause.idempotency_key = Some("k-7".into());
+    let why = refused(&h.feed(Input::Action(pause.clone())).reply.unwrap());
+    assert_eq!(
+        why,
+        "idempotency key `k-7` was already used for `note checking the pilot` (revision 1); use a new key for a new request"
+    );
+    assert_eq!(
+        h.state.rollout.status,
+        Status::Running,
+        "the pause did not happen"
+    );
+    // The expected revision is part of the request.
+    let mut resume = request("pause", "o:operator", h.now);
+    resume.idempotency_key = Some("k-8".into());
+    resume.expected_revision = Some(1);
+    h.feed(Input::Action(resume.clone()));
+    resume.expected_revision = Some(2);
+    let why = refused(&h.feed(Input::Action(resume)).reply.unwrap());
+    assert!(why.contains("already used for `pause@1`"), "{why}");
 }
 
 #[test]

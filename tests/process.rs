@@ -172,12 +172,25 @@ async fn kill_9_then_restart_loses_no_acknowledged_action() {
             "acknowledged {ack:?} is missing after kill -9"
         );
     }
-    // A retry of an acknowledged action after the restart is recognised as a duplicate.
+    // A retry of an acknowledged action after the restart (its reason edited) is recognised
+    // as a duplicate; the key for another request is refused.
     let (key, revision) = acknowledged.last().unwrap().clone();
-    let r: serde_json::Value = http
+    let text = format!("n{}", key.trim_start_matches("k-"));
+    let reused: serde_json::Value = http
         .post(format!("{}/v1/actions", restarted.base))
         .bearer_auth(ALICE)
         .json(&json!({"action": "note", "text": "again", "idempotency_key": key}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reused["error"], "idempotency_key_reused", "{reused}");
+    let r: serde_json::Value = http
+        .post(format!("{}/v1/actions", restarted.base))
+        .bearer_auth(ALICE)
+        .json(&json!({"action": "note", "text": text, "reason": "retry", "idempotency_key": key}))
         .send()
         .await
         .unwrap()
@@ -504,4 +517,72 @@ fn expected_failures_are_told_in_a_few_lines_without_backtraces() {
             assert!(!err.contains(noise), "{noise} in: {err}");
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_refuses_a_shortened_journal_and_recovers_it_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = Serve::start(dir.path(), &[]);
+    let http = reqwest::Client::new();
+    let written = write_until_n(&http, &serve.base, 12).await;
+    serve.kill9();
+    let data = dir.path().join("data");
+    // The database emptied beside its WAL: the records are gone from what SQLite would read.
+    std::fs::File::create(data.join("journal.db")).unwrap();
+    let wal = std::fs::read(data.join("journal.db-wal")).ok();
+    let refused = Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args([
+            "serve",
+            "--profile",
+            "minimal",
+            "--listen",
+            "127.0.0.1:0",
+            "--tokens",
+        ])
+        .arg(dir.path().join("tokens.toml"))
+        .arg("--data")
+        .arg(&data)
+        .env("XDG_CONFIG_HOME", dir.path())
+        .output()
+        .unwrap();
+    let (_, err) = text(&refused);
+    assert_eq!(refused.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("its head says {written} were written")) && err.contains("--recover"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(data.join("journal.db-wal")).ok(),
+        wal,
+        "the WAL is untouched"
+    );
+    assert_eq!(std::fs::metadata(data.join("journal.db")).unwrap().len(), 0);
+
+    let recovered = Serve::start(dir.path(), &["--recover"]);
+    let state: serde_json::Value =
+        common::get_json(&http, &format!("{}/v1/state", recovered.base), VIC).await;
+    assert_eq!(state["revision"], 1, "only the recovered record: {state}");
+    let page: serde_json::Value =
+        common::get_json(&http, &format!("{}/v1/events?since=0", recovered.base), VIC).await;
+    let first = &page["events"][0];
+    assert_eq!(first["command"]["command"], "recovered", "{page}");
+    assert_eq!(first["command"]["lost_from"], 1);
+    assert_eq!(first["command"]["lost_to"], written);
+}
+
+/// Writes notes until the rollout is at `n`; returns `n`.
+async fn write_until_n(http: &reqwest::Client, base: &str, n: u64) -> u64 {
+    for i in 0..n {
+        let body =
+            json!({"action": "note", "text": format!("n{i}"), "idempotency_key": format!("w-{i}")});
+        let r = http
+            .post(format!("{base}/v1/actions"))
+            .bearer_auth(ALICE)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    n
 }

@@ -60,6 +60,23 @@ async fn actions_apply_once_per_idempotency_key_and_refuse_stale_revisions() {
         (200, Some(1), Some(true)),
         "a repeat is a no-op: {body}"
     );
+    // The same key for another request is refused, naming the first; nothing happens.
+    let (status, body) = s
+        .act(ALICE, json!({"action": "resume", "reason": "back", "idempotency_key": "k1", "expected_revision": 1}))
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (422, Some("idempotency_key_reused")),
+        "{body}"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("already used for `pause@0`"),
+        "{body}"
+    );
+    assert_eq!(s.get("/v1/state", Some(ALICE)).await.1["status"], "paused");
     let (status, body) = s
         .act(ALICE, json!({"action": "resume", "expected_revision": 0}))
         .await;

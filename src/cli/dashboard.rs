@@ -152,6 +152,7 @@ pub async fn run_demo(args: DemoArgs, settings: Settings) -> Result<ExitCode> {
     };
     let dir = tempfile_dir()?;
     let opts = ServeOptions {
+        recover: false,
         plan: plan.clone(),
         listen: "127.0.0.1:0".parse().expect("address"),
         data: dir.clone(),

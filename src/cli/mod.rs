@@ -7,6 +7,7 @@
 #![allow(clippy::doc_markdown)]
 
 mod dashboard;
+mod journal;
 mod remote;
 pub mod serve;
 mod simulate;
@@ -14,10 +15,9 @@ mod simulate;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
-use crate::journal;
 use crate::plan;
 use crate::settings::Settings;
 
@@ -152,21 +152,41 @@ enum PlanCommand {
 
 #[derive(Debug, Subcommand)]
 enum JournalCommand {
-    /// Write every journal record to standard output.
+    /// Write every journal record to standard output; from a damaged journal, every record
+    /// that can still be read, with a warning on standard error.
     Export {
         /// The data directory of the control plane.
         #[arg(long)]
         data: PathBuf,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Jsonl)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = journal::Format::Jsonl)]
+        format: journal::Format,
     },
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Format {
-    Jsonl,
-    Csv,
+    /// Check the journal without changing it: exit 0 if intact, 1 if damaged, with a report.
+    Verify {
+        /// The data directory of the control plane.
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// Copy the journal to FILE, consistently, also while `cutover serve` runs.
+    Backup {
+        /// The data directory of the control plane.
+        #[arg(long)]
+        data: PathBuf,
+        /// The new backup file.
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Put a backup back as the journal of DIR (stop `cutover serve` first); the current
+    /// journal is moved aside and a new lineage starts.
+    Restore {
+        /// The backup file.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// The data directory of the control plane.
+        #[arg(long)]
+        data: PathBuf,
+    },
 }
 
 /// Where the control plane is and who we are.
@@ -234,18 +254,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         },
-        Command::Journal {
-            command: JournalCommand::Export { data, format },
-        } => {
-            let records = journal::read_records(&data)
-                .wrap_err_with(|| format!("reading the journal in {}", data.display()))?;
-            let stdout = std::io::stdout().lock();
-            match format {
-                Format::Jsonl => journal::export::jsonl(&records, stdout)?,
-                Format::Csv => journal::export::csv(&records, stdout)?,
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Journal { command } => match command {
+            JournalCommand::Export { data, format } => journal::export(&data, format),
+            JournalCommand::Verify { data } => Ok(journal::verify(&data)),
+            JournalCommand::Backup { data, to } => journal::backup(&data, &to),
+            JournalCommand::Restore { from, data } => journal::restore(&from, &data),
+        },
         Command::Serve(args) => runtime()?.block_on(serve::run(args, settings()?)),
         Command::Sim(args) => runtime()?.block_on(simulate::run(args, settings()?)),
         Command::Status { json, remote } => {

@@ -58,6 +58,10 @@ pub struct ServeArgs {
     /// Seed of the simulator.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// If the journal is damaged, keep its verified records, move the damaged files aside and
+    /// start a new lineage (instead of refusing to start).
+    #[arg(long)]
+    recover: bool,
 }
 
 fn data_dir(id: &str) -> PathBuf {
@@ -138,6 +142,7 @@ pub fn options(args: ServeArgs, settings: &Settings) -> Result<ServeOptions> {
         eval_interval: Duration::from_millis(interval.0),
         webhooks,
         clock: Clock::sped_up(args.speed),
+        recover: args.recover,
     })
 }
 
@@ -155,8 +160,15 @@ pub async fn run(args: ServeArgs, settings: Settings) -> Result<ExitCode> {
         running.addr,
         data.display()
     );
-    if let Some(d) = &running.damage {
-        eprintln!("warning: {d}");
+    if let Some(r) = &running.recovered {
+        eprintln!(
+            "warning: {}\nrecovered: kept {} record(s), {} lost; the damaged files are in {}; new lineage {}",
+            r.report,
+            r.kept,
+            r.lost,
+            r.aside.display(),
+            r.lineage
+        );
     }
     lifecycle::wait_for_signal().await;
     eprintln!("cutover serve: stopping");

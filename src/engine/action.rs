@@ -173,6 +173,19 @@ pub struct ActionRequest {
     pub at: Timestamp,
 }
 
+impl ActionRequest {
+    /// What makes two requests with one idempotency key the same request: the action with its
+    /// target and value, and the expected revision — not the reason, so a resend with an
+    /// edited reason is the same request.
+    #[must_use]
+    pub fn fingerprint(&self) -> String {
+        match self.expected_revision {
+            Some(r) => format!("{}@{r}", self.action),
+            None => self.action.to_string(),
+        }
+    }
+}
+
 /// Why the engine said no.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "error", rename_all = "snake_case")]
@@ -201,10 +214,20 @@ pub enum Refusal {
         /// Why.
         message: String,
     },
+    /// The idempotency key was already used for a different request.
+    KeyReused {
+        /// The key.
+        key: String,
+        /// The first request made with it (`pause`, `set-weight sales 25@12`).
+        first: String,
+        /// The revision the first request produced.
+        revision: u64,
+    },
 }
 
 impl Refusal {
-    /// A short code for APIs: `forbidden`, `stale_revision`, `gates_failing`, `not_allowed`.
+    /// A short code for APIs: `forbidden`, `stale_revision`, `gates_failing`, `not_allowed`,
+    /// `idempotency_key_reused`.
     #[must_use]
     pub fn code(&self) -> &'static str {
         match self {
@@ -212,6 +235,7 @@ impl Refusal {
             Refusal::StaleRevision { .. } => "stale_revision",
             Refusal::GatesFailing { .. } => "gates_failing",
             Refusal::NotAllowed { .. } => "not_allowed",
+            Refusal::KeyReused { .. } => "idempotency_key_reused",
         }
     }
 
@@ -246,6 +270,14 @@ impl fmt::Display for Refusal {
                 write!(f, "gates not passing: {}", failing.join("; "))
             }
             Refusal::NotAllowed { message } => f.write_str(message),
+            Refusal::KeyReused {
+                key,
+                first,
+                revision,
+            } => write!(
+                f,
+                "idempotency key `{key}` was already used for `{first}` (revision {revision}); use a new key for a new request"
+            ),
         }
     }
 }

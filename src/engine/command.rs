@@ -61,6 +61,26 @@ pub enum Command {
     },
     /// A full rollback has been pushed out: rolling back becomes paused.
     Settle,
+    /// The journal was found damaged and recovered (`cutover serve --recover`): the records
+    /// before `lost_from` were kept, the rest could not be read; a new lineage starts here.
+    Recovered {
+        /// The first record lost.
+        lost_from: u64,
+        /// The last record lost, when the journal's head said how far it went.
+        lost_to: Option<u64>,
+        /// The lineage that starts here.
+        lineage: String,
+        /// Where the damaged files were moved.
+        aside: String,
+    },
+    /// The journal was put back from a backup (`cutover journal restore`); a new lineage
+    /// starts here.
+    Restored {
+        /// The backup file.
+        from: String,
+        /// The lineage that starts here.
+        lineage: String,
+    },
 }
 
 /// Folds a command into the state; errors only if the plan no longer knows what it names
@@ -151,7 +171,7 @@ pub fn apply(
         Command::Ack { alert } => {
             rollout.acks.insert(alert.clone(), at);
         }
-        Command::Note { .. } => {}
+        Command::Note { .. } | Command::Recovered { .. } | Command::Restored { .. } => {}
         Command::Settle => {
             if rollout.status == Status::RollingBack {
                 rollout.status = Status::Paused;

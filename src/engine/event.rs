@@ -26,6 +26,9 @@ pub struct Transition {
     pub reason: String,
     /// The idempotency key of the action that caused it.
     pub idempotency_key: Option<String>,
+    /// The fingerprint of that action's request, to tell a resend from a reused key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
     /// What changed, as it was.
     pub before: Value,
     /// What changed, as it is.

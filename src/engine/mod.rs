@@ -257,12 +257,25 @@ fn act(plan: &Plan, state: &mut EngineState, request: &ActionRequest, out: &mut 
             },
         );
     }
-    if let Some(revision) = request
+    if let Some(seen) = request
         .idempotency_key
         .as_deref()
-        .and_then(|k| state.rollout.revision_for_key(k))
+        .and_then(|k| state.rollout.remembered(k))
     {
-        return Reply::Duplicate { revision };
+        let fingerprint = request.fingerprint();
+        return match &seen.fingerprint {
+            Some(first) if *first != fingerprint => {
+                let refusal = Refusal::KeyReused {
+                    key: seen.key.clone(),
+                    first: first.clone(),
+                    revision: seen.revision,
+                };
+                refuse(out, refusal)
+            }
+            _ => Reply::Duplicate {
+                revision: seen.revision,
+            },
+        };
     }
     if let Some(why) = decide::already_so(plan, &state.rollout, &request.action) {
         return Reply::Unchanged {
@@ -294,7 +307,10 @@ fn act(plan: &Plan, state: &mut EngineState, request: &ActionRequest, out: &mut 
         request.at,
         &request.actor,
         &request.reason,
-        request.idempotency_key.as_deref(),
+        request
+            .idempotency_key
+            .as_deref()
+            .map(|k| (k, request.fingerprint())),
         out,
     );
     Reply::Applied {
@@ -310,7 +326,7 @@ fn commit(
     at: Timestamp,
     actor: &Actor,
     reason: &str,
-    key: Option<&str>,
+    key: Option<(&str, String)>,
     out: &mut Output,
 ) {
     let before = view::summary(plan, &state.rollout);
@@ -320,7 +336,8 @@ fn commit(
         actor: actor.name.clone(),
         command: command.clone(),
         reason: reason.to_owned(),
-        idempotency_key: key.map(str::to_owned),
+        idempotency_key: key.as_ref().map(|(k, _)| (*k).to_owned()),
+        fingerprint: key.map(|(_, f)| f),
         before: serde_json::Value::Null,
         after: serde_json::Value::Null,
     };
@@ -340,7 +357,7 @@ fn commit(
 pub fn apply_transition(plan: &Plan, rollout: &mut Rollout, t: &Transition) -> Result<(), String> {
     apply(plan, rollout, &t.command, t.at, &t.actor)?;
     if let Some(key) = &t.idempotency_key {
-        rollout.remember_key(key, rollout.revision);
+        rollout.remember_key(key, rollout.revision, t.fingerprint.as_deref());
     }
     Ok(())
 }

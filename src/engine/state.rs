@@ -73,8 +73,8 @@ pub struct Rollout {
     pub approvals: BTreeMap<String, Approval>,
     /// Acknowledged alerts and when; a later firing of the same alert is new.
     pub acks: BTreeMap<String, Timestamp>,
-    /// Recent idempotency keys and the revision their action produced, oldest first.
-    pub recent_keys: VecDeque<(String, u64)>,
+    /// Recent idempotency keys, oldest first.
+    pub recent_keys: VecDeque<RememberedKey>,
 }
 
 impl Rollout {
@@ -96,19 +96,38 @@ impl Rollout {
         }
     }
 
+    /// An earlier action with this idempotency key.
+    #[must_use]
+    pub fn remembered(&self, key: &str) -> Option<&RememberedKey> {
+        self.recent_keys.iter().find(|k| k.key == key)
+    }
+
     /// The revision an earlier action with this idempotency key produced.
     #[must_use]
     pub fn revision_for_key(&self, key: &str) -> Option<u64> {
-        self.recent_keys
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, r)| *r)
+        self.remembered(key).map(|k| k.revision)
     }
 
-    pub(crate) fn remember_key(&mut self, key: &str, revision: u64) {
+    pub(crate) fn remember_key(&mut self, key: &str, revision: u64, fingerprint: Option<&str>) {
         if self.recent_keys.len() == REMEMBERED_KEYS {
             self.recent_keys.pop_front();
         }
-        self.recent_keys.push_back((key.to_owned(), revision));
+        self.recent_keys.push_back(RememberedKey {
+            key: key.to_owned(),
+            revision,
+            fingerprint: fingerprint.map(str::to_owned),
+        });
     }
+}
+
+/// An idempotency key the rollout remembers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RememberedKey {
+    /// The key.
+    pub key: String,
+    /// The revision its action produced.
+    pub revision: u64,
+    /// Its request's fingerprint (`ActionRequest::fingerprint`); unknown for records
+    /// journaled before fingerprints were, which then match any request.
+    pub fingerprint: Option<String>,
 }

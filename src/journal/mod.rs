@@ -4,45 +4,56 @@
 //!
 //! Storage is `journal.db` in the data directory: SQLite in WAL mode with
 //! `synchronous = FULL`, so a record is on disk when `append` returns and only then may the
-//! caller acknowledge the action. Each record carries a checksum; on open, the first record
-//! that fails it (or does not decode, or breaks the sequence) and every later one are moved
-//! to a `damaged` table and reported, and the records before it are kept and replayed.
+//! caller acknowledge the action. Records are chained (`rows`) and a head file (`head`) says
+//! how far the journal went, so a journal is never silently shorter than it was: `open`
+//! verifies it read-only first (`verify`) and refuses anything but an intact journal, changing
+//! no byte. `recover` keeps a damaged journal's verified prefix under a new lineage (moving the
+//! damaged files aside), and `maintain` salvages, backs up and restores.
 
 pub mod export;
+mod head;
+pub mod maintain;
 mod rows;
+pub mod verify;
 
-use rows::{Row, read_checked};
-pub use rows::{read_records, read_since};
+pub use head::{HEAD_FILE, Head};
+pub use maintain::{
+    Recovery, Salvage, backup, read_records, read_since, recover, restore, salvage,
+};
+pub use verify::{Problem, Report, verify};
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Rollout, Transition, replay};
+use crate::engine::{Command, Rollout, Transition, replay};
 use crate::plan::Plan;
 use crate::time::Timestamp;
+use head::HeadFile;
+use rows::Row;
 
 /// The journal file's name in the data directory.
 pub const FILE_NAME: &str = "journal.db";
+/// The lock a running journal holds in the data directory.
+pub const LOCK_FILE: &str = "journal.lock";
 
 /// Why a journal could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
     /// SQLite failed.
-    #[error(
-        "journal {path}: {source} (if the file is damaged beyond repair, move it aside and start a new data directory)"
-    )]
+    #[error("journal {path}: {source}")]
     Sqlite {
         /// The journal file.
         path: PathBuf,
         /// SQLite's error.
         source: rusqlite::Error,
     },
-    /// The data directory could not be created.
-    #[error("data directory {path}: {source}")]
+    /// A file of the data directory could not be used.
+    #[error("{path}: {source}")]
     Io {
-        /// The directory.
+        /// The file or directory.
         path: PathBuf,
         /// The OS error.
         source: std::io::Error,
@@ -69,6 +80,12 @@ pub enum JournalError {
         /// What failed.
         message: String,
     },
+    /// The journal is damaged or shorter than it was.
+    #[error("{0}")]
+    Damaged(Box<Report>),
+    /// Another process has the journal open.
+    #[error("{0} is in use by another cutover process (a running `cutover serve`?): stop it first")]
+    Locked(PathBuf),
     /// No journal in the directory.
     #[error("no journal in {0} (expected {FILE_NAME})")]
     Missing(PathBuf),
@@ -84,35 +101,17 @@ pub struct Record {
     pub transition: Transition,
 }
 
-/// What was found damaged when opening.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Damage {
-    /// The first damaged record.
-    pub first_seq: u64,
-    /// What is wrong with it.
-    pub reason: String,
-    /// How many records were moved aside (it and every later one).
-    pub moved: usize,
-}
-
-impl std::fmt::Display for Damage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "journal record {} is damaged ({}); it and {} later record(s) were moved to the `damaged` table, and the {} record(s) before it were kept",
-            self.first_seq,
-            self.reason,
-            self.moved.saturating_sub(1),
-            self.first_seq - 1
-        )
-    }
-}
-
 /// An open journal.
 pub struct Journal {
     conn: Connection,
     path: PathBuf,
+    head: HeadFile,
+    rollout: String,
+    lineage: String,
     last_seq: u64,
+    chain: String,
+    /// Held while the journal is open: one writer per data directory.
+    _lock: File,
 }
 
 /// A journal just opened, with the state it replays to.
@@ -121,10 +120,8 @@ pub struct Opened {
     pub journal: Journal,
     /// The replayed durable state.
     pub rollout: Rollout,
-    /// Every record kept.
+    /// Every record.
     pub records: Vec<Record>,
-    /// A damaged tail that was moved aside, if any.
-    pub damage: Option<Damage>,
 }
 
 const SCHEMA: &str = "
@@ -136,16 +133,23 @@ CREATE TABLE IF NOT EXISTS records (
     command TEXT NOT NULL,
     reason TEXT NOT NULL,
     idempotency_key TEXT,
+    fingerprint TEXT,
     revision INTEGER NOT NULL,
     before TEXT NOT NULL,
     after TEXT NOT NULL,
     checksum TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS damaged AS SELECT * FROM records WHERE 0;
 ";
 
 fn sql<T>(path: &Path, r: rusqlite::Result<T>) -> Result<T, JournalError> {
     r.map_err(|source| JournalError::Sqlite {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn io<T>(path: &Path, r: std::io::Result<T>) -> Result<T, JournalError> {
+    r.map_err(|source| JournalError::Io {
         path: path.to_owned(),
         source,
     })
@@ -159,63 +163,78 @@ fn connect(path: &Path) -> Result<Connection, JournalError> {
     Ok(conn)
 }
 
+/// Takes the data directory's lock, or says who holds it.
+fn lock(dir: &Path) -> Result<File, JournalError> {
+    let path = dir.join(LOCK_FILE);
+    let file = io(&path, File::create(&path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(JournalError::Locked(dir.to_owned())),
+        Err(std::fs::TryLockError::Error(e)) => Err(JournalError::Io { path, source: e }),
+    }
+}
+
+/// A new lineage id: 12 hex digits, different at every call.
+fn new_lineage(seed: &str) -> String {
+    use sha2::Digest;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let digest = sha2::Sha256::digest(format!("{seed}/{now}/{}", std::process::id()));
+    rows::hex(&digest[..6])
+}
+
 impl Journal {
-    /// Opens (or creates) the journal of `plan`'s rollout in `dir` and replays it.
+    /// Opens (or creates) the journal of `plan`'s rollout in `dir` and replays it — only if it
+    /// verifies intact; otherwise nothing is changed and the report is the error.
     pub fn open(dir: &Path, plan: &Plan, now: Timestamp) -> Result<Opened, JournalError> {
-        std::fs::create_dir_all(dir).map_err(|source| JournalError::Io {
-            path: dir.to_owned(),
-            source,
-        })?;
-        let path = dir.join(FILE_NAME);
-        let mut conn = connect(&path)?;
+        io(dir, std::fs::create_dir_all(dir))?;
+        let lock = lock(dir)?;
+        let report = verify(dir);
+        if !report.intact() {
+            return Err(JournalError::Damaged(Box::new(report)));
+        }
         let rollout_id = &plan.profile().rollout.id;
-        let meta = |conn: &Connection, key: &str| {
-            sql(
-                &path,
-                conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
-                    r.get::<_, String>(0)
-                })
-                .optional(),
-            )
-        };
-        match meta(&conn, "rollout")? {
-            Some(found) if &found != rollout_id => {
-                return Err(JournalError::OtherRollout {
-                    path,
-                    found,
-                    expected: rollout_id.clone(),
-                });
-            }
-            Some(_) => {}
-            None => {
+        let path = dir.join(FILE_NAME);
+        if let Some(found) = report.meta.rollout.as_ref().filter(|r| *r != rollout_id) {
+            return Err(JournalError::OtherRollout {
+                path,
+                found: found.clone(),
+                expected: rollout_id.clone(),
+            });
+        }
+        let mut conn = connect(&path)?;
+        let started = report.meta.started.unwrap_or(now);
+        let lineage = report
+            .meta
+            .lineage
+            .clone()
+            .unwrap_or_else(|| new_lineage(rollout_id));
+        let tx = sql(&path, conn.transaction())?;
+        if report.meta.format < 2 {
+            // A journal from before the chain: chain its rows, now that they verified.
+            sql(&path, tx.execute_batch("ALTER TABLE records ADD COLUMN fingerprint TEXT; DROP TABLE IF EXISTS damaged;"))?;
+            let mut chain = rows::GENESIS.to_owned();
+            for row in report.rows() {
+                chain = row.chain(&chain);
                 sql(
                     &path,
-                    conn.execute(
-                        "INSERT INTO meta (key, value) VALUES ('rollout', ?1), ('started', ?2)",
-                        params![rollout_id, now.0.to_string()],
+                    tx.execute(
+                        "UPDATE records SET checksum = ?1 WHERE seq = ?2",
+                        params![chain, row.seq],
                     ),
                 )?;
             }
         }
-        let started = meta(&conn, "started")?
-            .and_then(|s| s.parse().ok())
-            .map_or(now, Timestamp);
-        let (records, damage) = read_checked(&path, &conn)?;
-        if let Some(d) = &damage {
-            let tx = sql(&path, conn.transaction())?;
-            sql(
-                &path,
-                tx.execute(
-                    "INSERT INTO damaged SELECT * FROM records WHERE seq >= ?1",
-                    [d.first_seq],
-                ),
-            )?;
-            sql(
-                &path,
-                tx.execute("DELETE FROM records WHERE seq >= ?1", [d.first_seq]),
-            )?;
-            sql(&path, tx.commit())?;
-        }
+        sql(
+            &path,
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('rollout', ?1), ('started', ?2), ('lineage', ?3), ('format', '2')",
+                params![rollout_id, started.0.to_string(), lineage],
+            ),
+        )?;
+        sql(&path, tx.commit())?;
+        let records = report.records().to_vec();
         let rollout =
             replay(plan, started, records.iter().map(|r| &r.transition)).map_err(|message| {
                 JournalError::Replay {
@@ -223,33 +242,61 @@ impl Journal {
                     message,
                 }
             })?;
-        let last_seq = records.last().map_or(0, |r| r.seq);
+        let mut journal = Journal {
+            conn,
+            head: io(dir, HeadFile::open(dir))?,
+            rollout: rollout_id.clone(),
+            lineage,
+            last_seq: records.last().map_or(0, |r| r.seq),
+            chain: report.chain().to_owned(),
+            path,
+            _lock: lock,
+        };
+        let at = records.last().map_or(now, |r| r.transition.at);
+        journal.write_head(at)?;
         Ok(Opened {
-            journal: Journal {
-                conn,
-                path,
-                last_seq,
-            },
+            journal,
             rollout,
             records,
-            damage,
         })
     }
 
-    /// Appends transitions in one transaction; durable when this returns.
+    fn write_head(&mut self, at: Timestamp) -> Result<(), JournalError> {
+        let head = Head {
+            rollout: self.rollout.clone(),
+            lineage: self.lineage.clone(),
+            seq: self.last_seq,
+            chain: self.chain.clone(),
+            at: at.0,
+        };
+        let path = self.path.with_file_name(HEAD_FILE);
+        io(&path, self.head.write(&head))
+    }
+
+    /// Appends transitions in one transaction, then moves the head; durable when this
+    /// returns.
     pub fn append(&mut self, transitions: &[Transition]) -> Result<(), JournalError> {
-        if transitions.is_empty() {
+        let Some(last) = transitions.last() else {
             return Ok(());
-        }
+        };
         let path = self.path.clone();
         let tx = sql(&path, self.conn.transaction())?;
         let mut seq = self.last_seq;
+        let mut chain = self.chain.clone();
         for t in transitions {
             seq += 1;
-            sql(&path, Row::from_transition(seq, t).insert(&tx))?;
+            let row = Row::from_transition(seq, t);
+            chain = row.chain(&chain);
+            sql(&path, row.insert(&tx, &chain))?;
         }
         sql(&path, tx.commit())?;
         self.last_seq = seq;
+        self.chain = chain;
+        // The records are durable now; a head that cannot be moved lags behind them, which
+        // the next open accepts, so this is reported and not undone.
+        if let Err(e) = self.write_head(last.at) {
+            tracing::error!(error = %e, "the journal head could not be written");
+        }
         Ok(())
     }
 
@@ -259,9 +306,36 @@ impl Journal {
         self.last_seq
     }
 
+    /// The journal's lineage.
+    #[must_use]
+    pub fn lineage(&self) -> &str {
+        &self.lineage
+    }
+
     /// The journal file.
     #[must_use]
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// The transition that opens a new lineage.
+fn lineage_transition(
+    revision: u64,
+    at: Timestamp,
+    actor: &str,
+    command: Command,
+    reason: String,
+) -> Transition {
+    Transition {
+        revision,
+        at,
+        actor: actor.to_owned(),
+        command,
+        reason,
+        idempotency_key: None,
+        fingerprint: None,
+        before: serde_json::Value::Null,
+        after: serde_json::Value::Null,
     }
 }

@@ -1,46 +1,46 @@
-//! Records as rows of the `records` table: writing a transition as a checksummed row, and
-//! reading rows back — checked in order (checksum, decoding, sequence) so that the first bad
-//! row and everything after it are reported as damage, never silently replayed.
-
-use std::path::Path;
+//! Records as rows of the `records` table, chained: each row's `checksum` is the SHA-256 of the
+//! previous row's checksum and this row's fields, so that a row changed, removed or reordered
+//! breaks every checksum after it. Reading scans rows in order and stops at the first row whose
+//! sequence, checksum or decoding is wrong; what follows is reported, never replayed.
+//!
+//! Journals written before the chain (format 1) carry one FNV checksum per row and no request
+//! fingerprint; they are read as such and chained when first opened for writing.
 
 use rusqlite::{Connection, params};
+use sha2::{Digest, Sha256};
 
-use super::{Damage, FILE_NAME, JournalError, Record, sql};
+use super::Record;
 use crate::engine::Transition;
 use crate::time::Timestamp;
 
-/// Reads every intact record of the journal in `dir` without a plan (for export).
-pub fn read_records(dir: &Path) -> Result<Vec<Record>, JournalError> {
-    let path = dir.join(FILE_NAME);
-    if !path.exists() {
-        return Err(JournalError::Missing(dir.to_owned()));
-    }
-    let conn = sql(
-        &path,
-        Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY),
-    )?;
-    Ok(read_checked(&path, &conn)?.0)
-}
+/// The chain value before the first record.
+pub(super) const GENESIS: &str = "";
 
+/// One row of `records`.
+#[derive(Debug, Clone)]
 pub(super) struct Row {
-    seq: u64,
+    pub(super) seq: u64,
     at: i64,
     actor: String,
     command: String,
     reason: String,
     key: Option<String>,
+    fingerprint: Option<String>,
     revision: u64,
     before: String,
     after: String,
 }
 
 impl Row {
-    /// Writes the row (with its checksum) in `tx`.
-    pub(super) fn insert(&self, tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<usize> {
+    /// Writes the row with its chain value in `tx`.
+    pub(super) fn insert(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        chain: &str,
+    ) -> rusqlite::Result<usize> {
         tx.execute(
-            "INSERT INTO records (seq, at, actor, command, reason, idempotency_key, revision, before, after, checksum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![self.seq, self.at, self.actor, self.command, self.reason, self.key, self.revision, self.before, self.after, self.checksum()],
+            "INSERT INTO records (seq, at, actor, command, reason, idempotency_key, fingerprint, revision, before, after, checksum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![self.seq, self.at, self.actor, self.command, self.reason, self.key, self.fingerprint, self.revision, self.before, self.after, chain],
         )
     }
 
@@ -52,14 +52,15 @@ impl Row {
             command: serde_json::to_string(&t.command).expect("commands serialize"),
             reason: t.reason.clone(),
             key: t.idempotency_key.clone(),
+            fingerprint: t.fingerprint.clone(),
             revision: t.revision,
             before: t.before.to_string(),
             after: t.after.to_string(),
         }
     }
 
-    fn checksum(&self) -> String {
-        let text = format!(
+    fn fields(&self) -> String {
+        format!(
             "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
             self.seq,
             self.at,
@@ -70,123 +71,135 @@ impl Row {
             self.revision,
             self.before,
             self.after
-        );
-        format!("{:016x}", crate::assign::fnv1a(text.as_bytes()))
+        )
     }
 
-    fn decode(&self) -> Result<Record, String> {
+    /// This row's chain value after `previous`.
+    pub(super) fn chain(&self, previous: &str) -> String {
+        let mut hash = Sha256::new();
+        hash.update(previous.as_bytes());
+        hash.update(b"\x1e");
+        hash.update(self.fields().as_bytes());
+        hash.update(b"\x1f");
+        hash.update(self.fingerprint.as_deref().unwrap_or("\u{0}").as_bytes());
+        hex(&hash.finalize())
+    }
+
+    /// A format-1 row's own checksum.
+    fn v1_checksum(&self) -> String {
+        format!("{:016x}", crate::assign::fnv1a(self.fields().as_bytes()))
+    }
+
+    pub(super) fn decode(&self) -> Result<Record, String> {
         let command = serde_json::from_str(&self.command)
             .map_err(|e| format!("command does not decode: {e}"))?;
         let before = serde_json::from_str(&self.before)
             .map_err(|e| format!("`before` does not decode: {e}"))?;
         let after = serde_json::from_str(&self.after)
             .map_err(|e| format!("`after` does not decode: {e}"))?;
-        let transition = Transition {
-            revision: self.revision,
-            at: Timestamp(self.at),
-            actor: self.actor.clone(),
-            command,
-            reason: self.reason.clone(),
-            idempotency_key: self.key.clone(),
-            before,
-            after,
-        };
         Ok(Record {
             seq: self.seq,
-            transition,
+            transition: Transition {
+                revision: self.revision,
+                at: Timestamp(self.at),
+                actor: self.actor.clone(),
+                command,
+                reason: self.reason.clone(),
+                idempotency_key: self.key.clone(),
+                fingerprint: self.fingerprint.clone(),
+                before,
+                after,
+            },
         })
     }
 }
 
-const SELECT: &str = "SELECT seq, at, actor, command, reason, idempotency_key, revision, before, after, checksum FROM records";
+pub(super) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
 
-fn query_rows(
-    path: &Path,
+/// Rows with their stored checksum, for `clause` (`WHERE …`, `ORDER BY …`).
+pub(super) fn query(
     conn: &Connection,
+    format: u8,
     clause: &str,
     params: impl rusqlite::Params,
-) -> Result<Vec<(Row, String)>, JournalError> {
-    let mut stmt = sql(path, conn.prepare(&format!("{SELECT} {clause}")))?;
-    let rows = sql(
-        path,
-        stmt.query_map(params, |r| {
-            let row = Row {
-                seq: r.get(0)?,
-                at: r.get(1)?,
-                actor: r.get(2)?,
-                command: r.get(3)?,
-                reason: r.get(4)?,
-                key: r.get(5)?,
-                revision: r.get(6)?,
-                before: r.get(7)?,
-                after: r.get(8)?,
-            };
-            Ok((row, r.get::<_, String>(9)?))
-        }),
-    )?;
-    sql(path, rows.collect::<rusqlite::Result<Vec<_>>>())
+) -> rusqlite::Result<Vec<(Row, String)>> {
+    let fingerprint = if format >= 2 { "fingerprint" } else { "NULL" };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT seq, at, actor, command, reason, idempotency_key, {fingerprint}, revision, before, after, checksum FROM records {clause}"
+    ))?;
+    let rows = stmt.query_map(params, |r| {
+        let row = Row {
+            seq: r.get(0)?,
+            at: r.get(1)?,
+            actor: r.get(2)?,
+            command: r.get(3)?,
+            reason: r.get(4)?,
+            key: r.get(5)?,
+            fingerprint: r.get(6)?,
+            revision: r.get(7)?,
+            before: r.get(8)?,
+            after: r.get(9)?,
+        };
+        Ok((row, r.get::<_, String>(10)?))
+    })?;
+    rows.collect()
 }
 
-/// Up to `limit` intact records after `since`, read without disturbing the writer; stops at
-/// the first damaged record.
-pub fn read_since(dir: &Path, since: u64, limit: usize) -> Result<Vec<Record>, JournalError> {
-    let path = dir.join(FILE_NAME);
-    let conn = sql(
-        &path,
-        Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY),
-    )?;
-    let rows = query_rows(
-        &path,
-        &conn,
-        "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-        params![since, limit],
-    )?;
-    Ok(rows
-        .into_iter()
-        .map_while(|(row, checksum)| {
-            if row.checksum() == checksum {
-                row.decode().ok()
-            } else {
-                None
-            }
-        })
-        .collect())
+/// The records of a scan up to the first bad row.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Scan {
+    /// Every good record, in order.
+    pub(super) records: Vec<Record>,
+    /// Their rows (to copy a verified prefix verbatim).
+    pub(super) rows: Vec<Row>,
+    /// The chain value of the last good record ([`GENESIS`] without one).
+    pub(super) chain: String,
+    /// The first bad record and what is wrong with it.
+    pub(super) broken: Option<(u64, String)>,
+    /// Rows after the last good one (the bad one included).
+    pub(super) after_break: u64,
 }
 
-pub(super) fn read_checked(
-    path: &Path,
-    conn: &Connection,
-) -> Result<(Vec<Record>, Option<Damage>), JournalError> {
-    let rows = query_rows(path, conn, "ORDER BY seq", [])?;
-    let total = rows.len();
-    let mut records = Vec::with_capacity(total);
-    for (n, (row, checksum)) in rows.into_iter().enumerate() {
-        let expected_seq = n as u64 + 1;
-        let problem = if row.seq != expected_seq {
-            Some(format!("expected record {expected_seq} here"))
-        } else if row.checksum() != checksum {
+/// Checks `rows` (ordered by seq) from `seq` 1 and chain `GENESIS`.
+pub(super) fn scan(rows: Vec<(Row, String)>, format: u8) -> Scan {
+    let total = rows.len() as u64;
+    let mut scan = Scan {
+        chain: GENESIS.to_owned(),
+        ..Scan::default()
+    };
+    for (n, (row, stored)) in rows.into_iter().enumerate() {
+        let expected = n as u64 + 1;
+        let chain = row.chain(&scan.chain);
+        let problem = if row.seq != expected {
+            Some(format!(
+                "record {expected} is missing (found {} next)",
+                row.seq
+            ))
+        } else if format >= 2 && stored != chain {
+            Some("its checksum does not follow from the records before it".to_owned())
+        } else if format < 2 && stored != row.v1_checksum() {
             Some("checksum mismatch".to_owned())
         } else if row.revision != row.seq {
             Some(format!("revision {} does not follow", row.revision))
         } else {
-            match row.decode() {
-                Ok(record) => {
-                    records.push(record);
-                    None
-                }
-                Err(e) => Some(e),
-            }
+            None
         };
-        if let Some(reason) = problem {
-            return Ok((
-                records,
-                Some(Damage {
-                    first_seq: expected_seq.min(row.seq),
-                    reason,
-                    moved: total - n,
-                }),
-            ));
+        match problem.map_or_else(|| row.decode(), Err) {
+            Ok(record) => scan.records.push(record),
+            Err(reason) => {
+                scan.broken = Some((expected, reason));
+                scan.after_break = total - n as u64;
+                return scan;
+            }
         }
+        scan.rows.push(row);
+        scan.chain = chain;
     }
-    Ok((records, None))
+    scan
 }

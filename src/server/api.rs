@@ -74,6 +74,11 @@ impl ApiError {
             Refusal::NotAllowed { .. } => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not_allowed", message)
             }
+            Refusal::KeyReused { .. } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                message,
+            ),
         }
     }
 }

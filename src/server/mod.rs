@@ -68,6 +68,9 @@ pub struct ServeOptions {
     pub webhooks: Vec<String>,
     /// The engine's clock.
     pub clock: Clock,
+    /// Recover a damaged journal (keep its verified prefix under a new lineage) instead of
+    /// refusing to start.
+    pub recover: bool,
 }
 
 /// What every handler shares.
@@ -102,8 +105,8 @@ pub struct Running {
     pub cancel: CancellationToken,
     /// The tasks; they end after `cancel`.
     pub tasks: JoinSet<()>,
-    /// A journal tail found damaged and moved aside at start-up.
-    pub damage: Option<crate::journal::Damage>,
+    /// What `--recover` did at start-up, if the journal needed it.
+    pub recovered: Option<crate::journal::Recovery>,
 }
 
 /// Why the control plane could not start.
@@ -134,7 +137,7 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
     }
     let plan = opts.plan.clone();
     let clock = opts.clock;
-    let opened = open_journal(&opts).await?;
+    let (opened, recovered) = open_journal(&opts).await?;
     let recent: Vec<Event> = opened
         .records
         .iter()
@@ -218,18 +221,33 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
         app,
         cancel,
         tasks,
-        damage: opened.damage,
+        recovered,
     })
 }
 
-async fn open_journal(opts: &ServeOptions) -> Result<crate::journal::Opened, StartError> {
+/// Opens the journal; with `recover`, a damaged one is recovered first.
+async fn open_journal(
+    opts: &ServeOptions,
+) -> Result<(crate::journal::Opened, Option<crate::journal::Recovery>), StartError> {
     let (plan, data, now) = (opts.plan.clone(), opts.data.clone(), opts.clock.now());
-    let opened = tokio::task::spawn_blocking(move || Journal::open(&data, &plan, now))
-        .await
-        .expect("journal task")?;
-    if let Some(d) = &opened.damage {
-        tracing::warn!("{d}");
-    }
+    let recover = opts.recover;
+    let opened = tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(&data).map_err(|source| crate::journal::JournalError::Io {
+            path: data.clone(),
+            source,
+        })?;
+        let recovered = if recover {
+            crate::journal::recover(&data, now)?
+        } else {
+            None
+        };
+        if let Some(r) = &recovered {
+            tracing::warn!(kept = r.kept, lost = r.lost, lineage = %r.lineage, "journal recovered");
+        }
+        Journal::open(&data, &plan, now).map(|opened| (opened, recovered))
+    })
+    .await
+    .expect("journal task")?;
     Ok(opened)
 }
 

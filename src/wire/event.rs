@@ -64,6 +64,26 @@ pub enum Command {
     },
     /// A full rollback finished.
     Settle,
+    /// The journal was found damaged and recovered (`cutover serve --recover`): the records
+    /// before `lost_from` were kept, the rest could not be read; a new lineage starts here.
+    Recovered {
+        /// The first record lost.
+        lost_from: u64,
+        /// The last record lost, when the journal's head said how far it went.
+        lost_to: Option<u64>,
+        /// The lineage that starts here.
+        lineage: String,
+        /// Where the damaged files were moved.
+        aside: String,
+    },
+    /// The journal was put back from a backup (`cutover journal restore`); a new lineage
+    /// starts here.
+    Restored {
+        /// The backup file.
+        from: String,
+        /// The lineage that starts here.
+        lineage: String,
+    },
 }
 
 /// A journaled change of the durable state.
@@ -114,6 +134,15 @@ pub enum Refusal {
     NotAllowed {
         /// Why.
         message: String,
+    },
+    /// The idempotency key was already used for a different request.
+    IdempotencyKeyReused {
+        /// The key.
+        key: String,
+        /// The first request made with it, as typed (`pause`; `@N` for its expected revision).
+        first: String,
+        /// The revision the first request produced.
+        revision: u64,
     },
 }
 
@@ -209,6 +238,24 @@ impl fmt::Display for Command {
             Command::Ack { alert } => write!(f, "ack {alert}"),
             Command::Note { text } => write!(f, "note {text:?}"),
             Command::Settle => f.write_str("rollback settled"),
+            Command::Recovered {
+                lost_from,
+                lost_to: Some(to),
+                lineage,
+                ..
+            } => write!(
+                f,
+                "journal recovered: records {lost_from}-{to} lost, lineage {lineage}"
+            ),
+            Command::Recovered {
+                lost_from, lineage, ..
+            } => write!(
+                f,
+                "journal recovered: records from {lost_from} lost, lineage {lineage}"
+            ),
+            Command::Restored { from, lineage } => {
+                write!(f, "journal restored from {from}, lineage {lineage}")
+            }
         }
     }
 }

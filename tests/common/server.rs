@@ -50,6 +50,7 @@ pub fn tokens_file(dir: &std::path::Path) -> std::path::PathBuf {
 pub fn options(profile: &str, dir: &std::path::Path) -> ServeOptions {
     let plan = Arc::new(super::profile(profile));
     ServeOptions {
+        recover: false,
         plan,
         listen: "127.0.0.1:0".parse().unwrap(),
         data: dir.join("data"),

@@ -31,6 +31,21 @@ fn command(c: &Command) -> wire::Command {
         },
         Command::Note { text } => wire::Command::Note { text: text.clone() },
         Command::Settle => wire::Command::Settle,
+        Command::Recovered {
+            lost_from,
+            lost_to,
+            lineage,
+            aside,
+        } => wire::Command::Recovered {
+            lost_from: *lost_from,
+            lost_to: *lost_to,
+            lineage: lineage.clone(),
+            aside: aside.clone(),
+        },
+        Command::Restored { from, lineage } => wire::Command::Restored {
+            from: from.clone(),
+            lineage: lineage.clone(),
+        },
     }
 }
 
@@ -62,6 +77,15 @@ pub fn refusal(r: &Refusal) -> wire::Refusal {
             current: *current,
         },
         Refusal::GatesFailing { gates: g } => wire::Refusal::GatesFailing { gates: gates(g) },
+        Refusal::KeyReused {
+            key,
+            first,
+            revision,
+        } => wire::Refusal::IdempotencyKeyReused {
+            key: key.clone(),
+            first: first.clone(),
+            revision: *revision,
+        },
         Refusal::NotAllowed { message } => wire::Refusal::NotAllowed {
             message: message.clone(),
         },
