@@ -210,6 +210,7 @@ async fn sources_read_without_a_server() {
     let doc = cutover::wire::ConfigDoc {
         rollout: "prometheus-fed".into(),
         revision: 0,
+        lineage: String::new(),
         salt: "s".into(),
         buckets: 10_000,
         status: cutover::wire::Status::Running,

@@ -125,7 +125,7 @@ fn snapshot(r: &Run) -> Snapshot {
         seq: 7,
         now: r.now.0,
         name: r.plan.profile().rollout.name.clone(),
-        state: convert::state(&engine::view::state_view(&r.plan, &r.state.rollout)),
+        state: state_object(r),
         gates: convert::gates(&r.state.live.gates),
         alerts: convert::alerts(&engine::alerts::firing(
             &r.plan,
@@ -255,7 +255,7 @@ fn stream_messages() {
 #[test]
 fn reads_and_documents() {
     let r = run();
-    let state = convert::state(&engine::view::state_view(&r.plan, &r.state.rollout));
+    let state = state_object(&r);
     check("state", &state);
     let gates = {
         // The next step's gates, for a sign-off among them.
@@ -264,7 +264,7 @@ fn reads_and_documents() {
         engine::gates::exit_gates(&r.plan, &later, &r.state.live, r.now)
     };
     check("gates", &convert::gates(&gates));
-    let config = cutover::server::core::build_config(&r.plan, &r.state);
+    let config = cutover::server::core::build_config(&r.plan, &r.state, "4f1c2a9e7b30");
     check::<ConfigDoc>("config", &config.doc);
     let c = &config.doc.cohorts[0];
     check(
@@ -347,7 +347,7 @@ fn reads_and_documents() {
 #[test]
 fn a_dry_runs_preview() {
     let r = run();
-    let state = convert::state(&engine::view::state_view(&r.plan, &r.state.rollout));
+    let state = state_object(&r);
     let mut after = state.clone();
     after.status = wire::Status::Paused;
     after.revision += 1;
@@ -493,4 +493,11 @@ fn every_error_body() {
         "malformed JSON body: expected value at line 1 column 1",
     );
     check::<ErrorBody>("errors/bad-request", plain.body());
+}
+
+/// The state object as the server sends it, with a journal lineage.
+fn state_object(r: &Run) -> cutover::wire::StateView {
+    let mut state = convert::state(&engine::view::state_view(&r.plan, &r.state.rollout));
+    state.lineage = "4f1c2a9e7b30".into();
+    state
 }

@@ -444,3 +444,30 @@ fn a_command_key_types_its_command_line() {
         matches!(press(&mut state, "Enter"), Some(Effect::Preview(r)) if r.action.to_string() == "rollback sales")
     );
 }
+
+#[test]
+fn a_new_lineage_is_told() {
+    let mut state = fixed_app();
+    let mut snap = state.snap.clone().unwrap();
+    snap.state.lineage = "aaaaaaaaaaaa".into();
+    snap.state.revision = 40;
+    let arrive = |state: &mut State, snap: &cutover::wire::Snapshot| {
+        update(
+            state,
+            Msg::Stream(Update::Message(ServerMessage::Snapshot(Box::new(
+                snap.clone(),
+            )))),
+        );
+    };
+    arrive(&mut state, &snap);
+    let told = state.toasts.len();
+    arrive(&mut state, &snap);
+    assert_eq!(state.toasts.len(), told, "the same lineage says nothing");
+    snap.state.lineage = "bbbbbbbbbbbb".into();
+    snap.state.revision = 12;
+    arrive(&mut state, &snap);
+    assert_eq!(
+        state.toasts.back().unwrap().text,
+        "The journal was recovered or restored: new lineage bbbbbbbbbbbb at revision 12 (was aaaaaaaaaaaa); see the timeline"
+    );
+}

@@ -121,7 +121,7 @@ pub async fn run(args: SimArgs, settings: Settings) -> Result<ExitCode> {
     let (config_tx, mut config_rx) = mpsc::channel(16);
     tokio::spawn(subscription::follow(
         client.clone(),
-        ConfigStream,
+        ConfigStream::default(),
         config_tx,
     ));
     let mut config: Option<ConfigDoc> = None;

@@ -122,9 +122,13 @@ impl Feed for EventStream {
     }
 }
 
-/// `/v1/config/stream`: the whole document each time, so nothing to resume.
+/// `/v1/config/stream`: the whole document each time, so nothing to resume; a document older
+/// than one already seen (same lineage, lower revision: a lagging server behind a balancer)
+/// is skipped.
 #[derive(Debug, Default)]
-pub struct ConfigStream;
+pub struct ConfigStream {
+    seen: Option<(String, u64)>,
+}
 
 impl Feed for ConfigStream {
     type Item = ConfigDoc;
@@ -134,7 +138,18 @@ impl Feed for ConfigStream {
     }
 
     fn read(&mut self, text: &str) -> Result<ConfigDoc, String> {
-        serde_json::from_str(text).map_err(|e| format!("unreadable config document: {e}"))
+        let doc: ConfigDoc =
+            serde_json::from_str(text).map_err(|e| format!("unreadable config document: {e}"))?;
+        if let Some((lineage, revision)) = &self.seen
+            && !crate::wire::config::supersedes((&doc.lineage, doc.revision), (lineage, *revision))
+        {
+            return Err(format!(
+                "config revision {} is older than {revision} of lineage {lineage}: skipped",
+                doc.revision
+            ));
+        }
+        self.seen = Some((doc.lineage.clone(), doc.revision));
+        Ok(doc)
     }
 }
 

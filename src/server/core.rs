@@ -148,11 +148,12 @@ impl Core {
         engine.live.gates =
             engine::gates::exit_gates(&plan, &engine.rollout, &engine.live, clock.now());
         let recent: VecDeque<Event> = recent.into_iter().rev().take(RECENT_EVENTS).rev().collect();
+        let lineage = journal.lineage().to_owned();
         let (snapshot, snapshot_rx) = watch::channel(Arc::new(build_snapshot(
-            &plan, &engine, &hub, clock, &recent, None, None,
+            &plan, &engine, &hub, clock, &recent, None, None, &lineage,
         )));
         let deliveries = Deliveries::new(tx.clone());
-        let (config, config_rx) = watch::channel(Arc::new(build_config(&plan, &engine)));
+        let (config, config_rx) = watch::channel(Arc::new(build_config(&plan, &engine, &lineage)));
         let core = Core {
             plan,
             state: engine,
@@ -205,12 +206,19 @@ impl Core {
         }
     }
 
+    /// The state object of `rollout`, with the journal's lineage.
+    fn state_object(&self, rollout: &engine::Rollout) -> crate::wire::StateView {
+        let mut state = convert::state(&view::state_view(&self.plan, rollout));
+        self.journal.lineage().clone_into(&mut state.lineage);
+        state
+    }
+
     fn handle(&mut self, msg: CoreMsg) {
         match msg {
             CoreMsg::Action(request, reply) => {
                 let result = self.input(Input::Action(request)).map(|out| ActionOutcome {
                     reply: out.reply.expect("actions are answered"),
-                    state: convert::state(&view::state_view(&self.plan, &self.state.rollout)),
+                    state: self.state_object(&self.state.rollout),
                 });
                 match &result {
                     Ok(ActionOutcome {
@@ -235,8 +243,8 @@ impl Core {
                 let out = engine::handle(&self.plan, &mut copy, Input::Action(request));
                 let _ = reply.send(PreviewOutcome {
                     reply: out.reply.expect("actions are answered"),
-                    before: convert::state(&view::state_view(&self.plan, &self.state.rollout)),
-                    after: convert::state(&view::state_view(&self.plan, &copy.rollout)),
+                    before: self.state_object(&self.state.rollout),
+                    after: self.state_object(&copy.rollout),
                     gates: convert::gates(&self.state.live.gates),
                 });
             }
@@ -331,10 +339,7 @@ impl Core {
                 });
             }
             EventKind::Transition(_) | EventKind::Refused { .. } => {
-                let state = Box::new(convert::state(&view::state_view(
-                    &self.plan,
-                    &self.state.rollout,
-                )));
+                let state = Box::new(self.state_object(&self.state.rollout));
                 self.hub.publish(|seq| ServerMessage::Event {
                     seq,
                     event: convert::event(event),
@@ -365,8 +370,9 @@ impl Core {
             &self.recent,
             self.freshness.latest(),
             self.delivery.clone(),
+            self.journal.lineage(),
         )));
-        let config = build_config(&self.plan, &self.state);
+        let config = build_config(&self.plan, &self.state, self.journal.lineage());
         if config.doc != self.config.borrow().doc {
             // The round starts before the document goes out: subscribers woken by it count
             // themselves at once.
@@ -380,6 +386,7 @@ impl Core {
     }
 }
 
+#[expect(clippy::too_many_arguments, reason = "everything a snapshot shows")]
 fn build_snapshot(
     plan: &Plan,
     state: &EngineState,
@@ -388,12 +395,15 @@ fn build_snapshot(
     recent: &VecDeque<Event>,
     freshness: Option<crate::wire::Freshness>,
     delivery: Option<crate::wire::Delivery>,
+    lineage: &str,
 ) -> Snapshot {
+    let mut state_object = convert::state(&view::state_view(plan, &state.rollout));
+    lineage.clone_into(&mut state_object.lineage);
     Snapshot {
         seq: hub.current(),
         now: clock.now().0,
         name: plan.profile().rollout.name.clone(),
-        state: convert::state(&view::state_view(plan, &state.rollout)),
+        state: state_object,
         gates: convert::gates(&state.live.gates),
         alerts: convert::alerts(&engine::alerts::firing(plan, &state.rollout, &state.live)),
         judge: convert::rollups(&engine::compare::rollups(plan, state)),
@@ -412,7 +422,7 @@ fn build_snapshot(
 
 /// The config document apps evaluate assignments from.
 #[must_use]
-pub fn build_config(plan: &Plan, state: &EngineState) -> ConfigFeed {
+pub fn build_config(plan: &Plan, state: &EngineState, lineage: &str) -> ConfigFeed {
     let rollout = &state.rollout;
     let cohorts = (0..plan.cohorts().len())
         .map(|i| {
@@ -428,6 +438,7 @@ pub fn build_config(plan: &Plan, state: &EngineState) -> ConfigFeed {
     let doc = ConfigDoc {
         rollout: plan.profile().rollout.id.clone(),
         revision: rollout.revision,
+        lineage: lineage.to_owned(),
         salt: plan.salt().to_owned(),
         buckets: crate::assign::BUCKETS,
         status: convert::status(rollout.status),
@@ -436,6 +447,6 @@ pub fn build_config(plan: &Plan, state: &EngineState) -> ConfigFeed {
     let frame = serde_json::to_string(&doc)
         .expect("config serializes")
         .into();
-    let etag = format!("\"{}-{}\"", doc.rollout, doc.revision);
+    let etag = format!("\"{}-{}-{}\"", doc.rollout, doc.lineage, doc.revision);
     ConfigFeed { doc, frame, etag }
 }

@@ -246,7 +246,7 @@ mod tests {
     use crate::metrics::MetricWindow;
 
     fn config(plan: &Plan, state: &EngineState) -> ConfigDoc {
-        crate::server::core::build_config(plan, state).doc
+        crate::server::core::build_config(plan, state, "").doc
     }
 
     fn at(n: u64) -> Timestamp {

@@ -373,6 +373,16 @@ fn on_message(state: &mut State, msg: ServerMessage) -> Step {
                 }
             }
             remember_gone(state, &s.judge);
+            let lineage = state.snap.as_ref().map(|old| old.state.lineage.clone());
+            if let Some(old) = lineage.filter(|l| !l.is_empty() && *l != s.state.lineage) {
+                state.toast(
+                    format!(
+                        "The journal was recovered or restored: new lineage {} at revision {} (was {old}); see the timeline",
+                        s.state.lineage, s.state.revision
+                    ),
+                    true,
+                );
+            }
             // History seen again: incidents are rebuilt quietly, without the bell; a loop
             // followed before a reconnect cannot be followed across it.
             state.incidents.replay(&s.events);

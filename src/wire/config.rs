@@ -35,8 +35,12 @@ pub struct CohortConfig {
 pub struct ConfigDoc {
     /// Rollout id.
     pub rollout: String,
-    /// Revision the document reflects; the `ETag` is derived from it.
+    /// Revision the document reflects; the `ETag` is derived from it and the lineage.
     pub revision: u64,
+    /// The journal's lineage (see the state object): a lower revision is newer only under a
+    /// new lineage.
+    #[serde(default)]
+    pub lineage: String,
     /// Salt of the bucket hash (see `src/assign.rs` for the hash).
     pub salt: String,
     /// Buckets per cohort (10,000).
@@ -66,4 +70,25 @@ pub struct AssignReply {
     pub flags: BTreeMap<String, FlagValue>,
     /// The config revision this answer reflects.
     pub revision: u64,
+}
+
+/// Whether a document seen with `(lineage, revision)` may replace one seen before: a newer or
+/// equal revision of the same lineage, or any revision of a new lineage (a recovered or
+/// restored journal starts again lower). Never an older revision of the same lineage.
+#[must_use]
+pub fn supersedes(next: (&str, u64), previous: (&str, u64)) -> bool {
+    next.0 != previous.0 || next.1 >= previous.1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::supersedes;
+
+    #[test]
+    fn an_older_revision_is_believed_only_under_a_new_lineage() {
+        assert!(supersedes(("a", 7), ("a", 6)));
+        assert!(supersedes(("a", 7), ("a", 7)));
+        assert!(!supersedes(("a", 5), ("a", 7)));
+        assert!(supersedes(("b", 3), ("a", 7)));
+    }
 }

@@ -166,6 +166,10 @@ pub struct StateView {
     pub rollout: String,
     /// Journaled transitions so far.
     pub revision: u64,
+    /// The journal's lineage: new at every recovery or restore, when the revision may go
+    /// back. A lower revision is believed only under a new lineage.
+    #[serde(default)]
+    pub lineage: String,
     /// Overall status.
     pub status: Status,
     /// Current phase id.

@@ -176,12 +176,14 @@ fn cohort(c: &CohortView) -> wire::CohortView {
     }
 }
 
-/// The wire's state object.
+/// The wire's state object; the lineage (the journal's, not the engine's) is left empty for
+/// the server's core to fill in.
 #[must_use]
 pub fn state(s: &StateView) -> wire::StateView {
     wire::StateView {
         rollout: s.rollout.clone(),
         revision: s.revision,
+        lineage: String::new(),
         status: status(s.status),
         phase: s.phase.clone(),
         step: s.step.clone(),
