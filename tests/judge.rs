@@ -94,11 +94,12 @@ fn one_failing_metric_of_five_is_marginal_two_fail_and_a_critical_one_fails_alon
     assert_eq!(j.score, Some(60.0));
     assert_eq!(j.verdict, Verdict::Fail);
 
-    // error_rate is marked critical in the profile: failing alone, it fails the comparison.
+    // error_rate is marked critical in the profile: failing alone, it fails the comparison
+    // and scores it 0, so a gate on the score holds the step as well.
     let errors = with("sales", "error_rate", Value::Pair([0.010, 0.030]));
     let j = judge(&plan, &windows(&plan, 12, &errors), &|_| true);
     assert_eq!(verdict_of(&j, "error_rate"), MetricVerdict::Fail);
-    assert_eq!((j.score, j.verdict), (Some(80.0), Verdict::Fail));
+    assert_eq!((j.score, j.verdict), (Some(0.0), Verdict::Fail));
 }
 
 #[test]

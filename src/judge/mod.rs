@@ -4,7 +4,8 @@
 //! by more than the tolerance, *pass* otherwise, *no data* with too few intervals. The
 //! metric verdicts combine Kayenta-style into a 0–100 score (the share of metrics passing)
 //! and a pass / marginal / fail verdict by the profile's thresholds; a failing metric the
-//! profile marks `critical` fails the whole comparison whatever the score. Marginal and no
+//! profile marks `critical` fails the whole comparison and scores it 0, so that gates on the
+//! score hold as well. Marginal and no
 //! data mean a human decides.
 
 pub mod mwu;
@@ -134,8 +135,6 @@ pub fn judge(plan: &Plan, windows: &[Readings], in_scope: &dyn Fn(usize) -> bool
         .iter()
         .filter(|m| m.verdict == MetricVerdict::Pass)
         .count();
-    #[expect(clippy::cast_precision_loss, reason = "a handful of metrics")]
-    let score = (judged > 0).then(|| 100.0 * passed as f64 / judged as f64);
     let critical_failed = metrics.iter().any(|m| {
         m.verdict == MetricVerdict::Fail
             && plan
@@ -144,9 +143,17 @@ pub fn judge(plan: &Plan, windows: &[Readings], in_scope: &dyn Fn(usize) -> bool
                 .get(&m.metric)
                 .is_some_and(|d| d.critical)
     });
+    // A failing critical metric scores the comparison 0, so gates on `judge.score` hold too.
+    #[expect(clippy::cast_precision_loss, reason = "a handful of metrics")]
+    let score = (judged > 0).then(|| {
+        if critical_failed {
+            0.0
+        } else {
+            100.0 * passed as f64 / judged as f64
+        }
+    });
     let verdict = match score {
         None => Verdict::NoData,
-        Some(_) if critical_failed => Verdict::Fail,
         Some(s) if s >= settings.pass => Verdict::Pass,
         Some(s) if s >= settings.marginal => Verdict::Marginal,
         Some(_) => Verdict::Fail,

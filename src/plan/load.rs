@@ -102,7 +102,7 @@ fn locate_toml_error(map: &SourceMap<'_>, e: &toml::de::Error) -> Located {
     let path = map.path_at(start);
     let message = e.message().trim().replace('\n', " ");
     let hint = if message.contains("unknown field") {
-        Some("check the spelling; see profiles/minimal.toml for every field".to_owned())
+        Some("check the spelling; docs/profile.md lists every field".to_owned())
     } else if message.contains("missing field") {
         Some("add it to this table".to_owned())
     } else {

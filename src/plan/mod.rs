@@ -10,6 +10,7 @@ pub mod load;
 pub mod model;
 pub mod outline;
 pub mod path;
+pub mod promql;
 pub mod rules;
 pub mod sim;
 pub mod validate;

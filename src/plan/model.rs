@@ -123,8 +123,8 @@ pub struct MetricDef {
     /// `false` for metrics with one value rather than one per variant (e.g. shadow output match).
     #[serde(default = "yes")]
     pub compare: bool,
-    /// A critical metric failing fails the comparison whatever the score (as Kayenta's
-    /// critical metrics do): one regressed latency is not "marginal".
+    /// A critical metric failing fails the comparison and scores it 0, whatever the other
+    /// metrics say (as Kayenta's critical metrics do): one regressed latency is not "marginal".
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub critical: bool,
     /// `PromQL` template with `{{cohort}}`, `{{department}}` and `{{variant}}`.

@@ -82,10 +82,7 @@ impl Prometheus {
                         Some(Variant::Enhanced) => "enhanced",
                         None => "",
                     };
-                    let query = template
-                        .replace("{{cohort}}", &c.id)
-                        .replace("{{department}}", department)
-                        .replace("{{variant}}", variant);
+                    let query = crate::plan::promql::fill(template, &c.id, department, variant);
                     out.push((metric.clone(), c.id.clone(), *v, query));
                 }
             }

@@ -155,12 +155,7 @@ impl Checker<'_> {
                 ));
             }
             if let Some(q) = &m.prometheus {
-                let mut rest = q.as_str();
-                while let Some(start) = rest.find("{{") {
-                    let Some(end) = rest[start..].find("}}") else {
-                        break;
-                    };
-                    let name = rest[start + 2..start + end].trim();
+                for name in crate::plan::promql::names(q) {
                     if !matches!(name, "cohort" | "department" | "variant") {
                         self.push(
                             Problem::new(
@@ -170,7 +165,6 @@ impl Checker<'_> {
                             .hint("use {{cohort}}, {{department}} or {{variant}}"),
                         );
                     }
-                    rest = &rest[start + end + 2..];
                 }
             }
         }
