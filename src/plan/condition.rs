@@ -214,14 +214,16 @@ impl Comparison {
 
     /// Whether `left <op> right` holds.
     #[must_use]
+    #[expect(clippy::float_cmp, reason = "thresholds are exact decimals, compared exactly")]
     pub fn holds(self, left: f64, right: f64) -> bool {
         match self {
             Comparison::Less => left < right,
             Comparison::LessOrEqual => left <= right,
             Comparison::Greater => left > right,
             Comparison::GreaterOrEqual => left >= right,
-            Comparison::Equal => (left - right).abs() < 1e-12,
-            Comparison::NotEqual => (left - right).abs() >= 1e-12,
+            // Thresholds are exact decimals: a value at the threshold is equal to it.
+            Comparison::Equal => left == right,
+            Comparison::NotEqual => left != right,
         }
     }
 
@@ -243,8 +245,11 @@ pub struct Condition {
     pub operand: Operand,
     /// How it is compared.
     pub comparison: Comparison,
-    /// The number it is compared with (`1%` is stored as 0.01).
+    /// The number it is compared with: the `f64` nearest to the decimal as written (`99.9%`
+    /// is 0.999 exactly as `0.999` is, never 99.9 × 0.01).
     pub threshold: f64,
+    /// The threshold as written (`99.9%`), for showing the plan back as its author wrote it.
+    pub written: String,
 }
 
 impl Condition {
@@ -270,6 +275,7 @@ impl Condition {
             operand,
             comparison,
             threshold,
+            written: number.to_owned(),
         })
     }
 
@@ -280,14 +286,27 @@ impl Condition {
     }
 }
 
-/// Parses `0.95`, `95%` (0.95) or `5` as a number.
+/// Parses `0.95`, `95%` (0.95) or `5` as a number: the `f64` nearest to the decimal written.
+/// A percentage moves the decimal point (the exponent), it is not divided, so `99.9%` and
+/// `0.999` are the same number.
 pub fn parse_number(text: &str) -> Result<f64, String> {
-    let (digits, scale) = match text.strip_suffix('%') {
-        Some(d) => (d.trim(), 0.01),
-        None => (text, 1.0),
+    let shifted;
+    let digits = match text.strip_suffix('%') {
+        Some(d) => {
+            let d = d.trim();
+            shifted = match d.split_once(['e', 'E']) {
+                Some((mantissa, exponent)) => exponent
+                    .parse::<i32>()
+                    .map(|e| format!("{mantissa}e{}", e - 2))
+                    .unwrap_or_default(),
+                None => format!("{d}e-2"),
+            };
+            if d.is_empty() { d } else { shifted.as_str() }
+        }
+        None => text,
     };
     match digits.parse::<f64>() {
-        Ok(n) if n.is_finite() => Ok(n * scale),
+        Ok(n) if n.is_finite() => Ok(n),
         _ if text.is_empty() => Err("expected a number after the comparison".into()),
         _ => Err(format!("`{text}` is not a number (write 0.95 or 95%)")),
     }
@@ -300,7 +319,7 @@ impl fmt::Display for Condition {
             "{} {} {}",
             self.operand,
             self.comparison.symbol(),
-            self.threshold
+            self.written
         )
     }
 }
@@ -321,6 +340,41 @@ impl From<Condition> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// At the threshold and one representable step either side of it, for every operator:
+    /// a reading of exactly 0.999 meets `>= 99.9%` as it meets `>= 0.999`.
+    #[test]
+    #[expect(clippy::float_cmp, reason = "exactness is the point")]
+    fn thresholds_are_the_decimal_written_at_the_boundary() {
+        for written in ["99.9%", "0.999", "9.99e1%", "999e-3"] {
+            assert_eq!(parse_number(written).unwrap(), 0.999, "{written}");
+        }
+        assert_eq!(parse_number("1%").unwrap(), 0.01);
+        assert_eq!(parse_number("0.1%").unwrap(), 0.001);
+        let at = 0.999_f64;
+        let (below, above) = (at.next_down(), at.next_up());
+        let table = [
+            ("<", [true, false, false]),
+            ("<=", [true, true, false]),
+            (">", [false, false, true]),
+            (">=", [false, true, true]),
+            ("==", [false, true, false]),
+            ("!=", [true, false, true]),
+        ];
+        for (op, expected) in table {
+            let c = Condition::parse(&format!("output_match {op} 99.9%")).unwrap();
+            let got = [c.holds(below), c.holds(at), c.holds(above)];
+            assert_eq!(
+                got, expected,
+                "output_match {op} 99.9% at below / at / above"
+            );
+            assert_eq!(
+                c.to_string(),
+                format!("output_match {op} 99.9%"),
+                "shown as written"
+            );
+        }
+    }
 
     #[test]
     fn conditions_parse() {

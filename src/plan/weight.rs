@@ -44,21 +44,7 @@ impl FromStr for Weight {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let text = text.trim();
         let bp = if let Some(pct) = text.strip_suffix('%') {
-            let pct: f64 = pct
-                .trim()
-                .parse()
-                .map_err(|_| format!("`{text}` is not a weight (write \"25%\" or \"2500bp\")"))?;
-            if !(0.0..=100.0).contains(&pct) {
-                return Err(format!("weight `{text}` is outside 0–100 %"));
-            }
-            // Two decimals of a percent is one basis point; finer is rounded.
-            #[expect(
-                clippy::cast_possible_truncation,
-                clippy::cast_sign_loss,
-                reason = "range checked above"
-            )]
-            let bp = (pct * 100.0).round() as u32;
-            bp
+            percent_to_bp(pct.trim()).map_err(|e| format!("weight `{text}`: {e}"))?
         } else if let Some(bp) = text.strip_suffix("bp") {
             bp.trim()
                 .parse()
@@ -70,6 +56,29 @@ impl FromStr for Weight {
         };
         Weight::from_bp(bp).ok_or_else(|| format!("weight `{text}` is outside 0–100 %"))
     }
+}
+
+/// `12.34` (percent) as 1234 basis points, read as a decimal — no floating point, so what is
+/// written is what is kept. More than two decimals is finer than a basis point: refused.
+fn percent_to_bp(pct: &str) -> Result<u32, String> {
+    if pct.starts_with('-') {
+        return Err("outside 0–100 %".into());
+    }
+    let (whole, fraction) = pct.split_once('.').unwrap_or((pct, ""));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !(fraction.is_empty() || digits(fraction)) {
+        return Err("not a weight (write \"25%\", \"12.5%\" or \"2500bp\")".into());
+    }
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.len() > 2 {
+        return Err("finer than a basis point (0.01 %): write at most two decimals".into());
+    }
+    let whole: u32 = whole.parse().map_err(|_| "outside 0–100 %".to_owned())?;
+    let hundredths: u32 = format!("{fraction:0<2}").parse().unwrap_or(0);
+    whole
+        .checked_mul(100)
+        .and_then(|w| w.checked_add(hundredths))
+        .ok_or_else(|| "outside 0–100 %".to_owned())
 }
 
 impl fmt::Display for Weight {
@@ -139,6 +148,30 @@ mod tests {
                 .contains("outside 0–100 %")
         );
         assert!("25".parse::<Weight>().unwrap_err().contains("say the unit"));
+        assert!(
+            "12.345%"
+                .parse::<Weight>()
+                .unwrap_err()
+                .contains("finer than a basis point")
+        );
+        assert!(
+            "1e1%"
+                .parse::<Weight>()
+                .unwrap_err()
+                .contains("not a weight")
+        );
+    }
+
+    #[test]
+    fn percentages_are_read_as_decimals() {
+        for (text, bp) in [
+            ("0.01%", 1),
+            ("12.50%", 1250),
+            ("33.33%", 3333),
+            ("0.1%", 10),
+        ] {
+            assert_eq!(text.parse::<Weight>().unwrap().bp(), bp, "{text}");
+        }
     }
 
     #[test]
