@@ -331,6 +331,7 @@ fn reads_and_documents() {
                 index: 1,
                 reason: "unknown metric `eror_rate`".into(),
             }],
+            rejected_total: 1,
         },
     );
     check(

@@ -281,11 +281,30 @@ async fn samples_are_validated_one_by_one() {
     assert_eq!((status, body["accepted"].as_u64()), (422, Some(0)));
     let (status, _) = s.post("/v1/samples", VIC, json!([])).await;
     assert_eq!(status, 403);
+    // A malformed line is that sample's problem; a body that is no array is the body's.
     let r = s
         .http
         .post(s.url("/v1/samples"))
         .bearer_auth(ALICE)
         .body("{\"metric\": 1}\n{oops")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["rejected_total"], 2, "{body}");
+    assert!(
+        body["rejected"][1]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("malformed sample"),
+        "{body}"
+    );
+    let r = s
+        .http
+        .post(s.url("/v1/samples"))
+        .bearer_auth(ALICE)
+        .body("[{}, {}")
         .send()
         .await
         .unwrap();
@@ -295,7 +314,7 @@ async fn samples_are_validated_one_by_one() {
         body["message"]
             .as_str()
             .unwrap()
-            .starts_with("line 2: malformed JSON"),
+            .contains("the array is not closed"),
         "{body}"
     );
 }
@@ -557,4 +576,72 @@ async fn a_second_kill_answers_that_nothing_changed() {
             .is_some_and(|w| w.contains("already pulled")),
         "{second}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn impossible_values_are_refused_by_their_unit() {
+    let s = TestServer::start("minimal").await;
+    let sample = |value: serde_json::Value, count: serde_json::Value| json!({"metric": "error_rate", "cohort": "shop/staff", "variant": "enhanced", "value": value, "count": count});
+    let batch = json!([
+        sample(json!(-0.5), json!(1)),
+        sample(json!(7.0), json!(1)),
+        sample(json!(1e308), json!(1)),
+        sample(json!(0.01), json!(0)),
+        sample(json!(0.01), json!(2.5)),
+        sample(json!(0.0), json!(1)),
+        sample(json!(1.0), json!(3)),
+        {"metric": "latency_p95", "cohort": "shop/staff", "variant": "enhanced", "value": -1.0},
+    ]);
+    let (status, body) = s.post("/v1/samples", ALICE, batch).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (body["accepted"].as_u64(), body["rejected_total"].as_u64()),
+        (Some(2), Some(6))
+    );
+    let reasons: Vec<&str> = body["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reasons[0],
+        "value -0.5 is impossible for `error_rate` (unit ratio): it must be between 0 and 1"
+    );
+    assert!(
+        reasons[1].starts_with("value 7 is impossible"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[2].starts_with("value 1e308 is impossible"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[3].starts_with("count must be a positive integer"),
+        "{reasons:?}"
+    );
+    assert!(reasons[4].starts_with("malformed sample"), "{reasons:?}");
+    assert!(reasons[5].contains("it must be at least 0"), "{reasons:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_of_many_bad_samples_is_answered_briefly() {
+    let s = TestServer::start("minimal").await;
+    let one = r#"{"metric": "nope", "cohort": "shop/staff", "variant": "enhanced", "value": 0.1}"#;
+    let body = vec![one; 20_000].join("\n");
+    let r = s
+        .http
+        .post(s.url("/v1/samples"))
+        .bearer_auth(ALICE)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let text = r.text().await.unwrap();
+    assert!(text.len() < 64 * 1024, "{} bytes", text.len());
+    let reply: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(reply["rejected"].as_array().unwrap().len(), 100);
+    assert_eq!(reply["rejected_total"], 20_000);
+    assert_eq!(reply["rejected"][99]["index"], 99);
 }

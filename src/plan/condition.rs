@@ -214,7 +214,10 @@ impl Comparison {
 
     /// Whether `left <op> right` holds.
     #[must_use]
-    #[expect(clippy::float_cmp, reason = "thresholds are exact decimals, compared exactly")]
+    #[expect(
+        clippy::float_cmp,
+        reason = "thresholds are exact decimals, compared exactly"
+    )]
     pub fn holds(self, left: f64, right: f64) -> bool {
         match self {
             Comparison::Less => left < right,

@@ -174,18 +174,38 @@ impl Limits {
     }
 }
 
-/// The range a metric's unit allows: `ratio` 0 to 1, `score/N` 0 to N, otherwise not negative.
+/// The range a metric's unit allows: `ratio` 0 to 1, `score/N` 0 to N, durations (`seconds`,
+/// `ms`, `minutes`, `hours`, `days`) and counts (`count`, `count/…`) not negative; any other
+/// unit (`usd/session`) any finite number. Pushed samples outside it are refused.
+#[must_use]
+pub fn unit_range(def: &MetricDef) -> (f64, f64) {
+    let unit = def.unit.as_str();
+    if unit == "ratio" {
+        return (0.0, 1.0);
+    }
+    if let Some(top) = unit
+        .strip_prefix("score/")
+        .and_then(|n| n.parse::<f64>().ok())
+        .filter(|n| *n > 0.0)
+    {
+        return (0.0, top);
+    }
+    let duration = matches!(
+        unit,
+        "seconds" | "s" | "ms" | "milliseconds" | "minutes" | "hours" | "days"
+    );
+    if duration || unit == "count" || unit.starts_with("count/") {
+        (0.0, f64::INFINITY)
+    } else {
+        (f64::NEG_INFINITY, f64::INFINITY)
+    }
+}
+
+/// The range the simulator keeps a metric in: its unit's, and never negative.
 #[must_use]
 pub fn domain(def: &MetricDef) -> (f64, f64) {
-    let top = match def.unit.as_str() {
-        "ratio" => 1.0,
-        unit => unit
-            .strip_prefix("score/")
-            .and_then(|n| n.parse::<f64>().ok())
-            .filter(|n| *n > 0.0)
-            .unwrap_or(f64::INFINITY),
-    };
-    (0.0, top)
+    let (low, high) = unit_range(def);
+    (low.max(0.0), high)
 }
 
 #[cfg(test)]

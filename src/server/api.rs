@@ -11,12 +11,14 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use tokio::sync::oneshot;
 
 use super::AppState;
 use super::convert;
 use super::core::CoreMsg;
+use super::ingest::Intake;
 use super::stats::Stats;
 use crate::assign;
 use crate::engine::{ActionRequest, Actor, Refusal, Reply, Role};
@@ -303,11 +305,13 @@ async fn preview(app: &AppState, request: ActionRequest) -> ApiResult<Response> 
     .into_response())
 }
 
-/// `POST /v1/samples`: a JSON array or NDJSON of samples; bad ones are reported by index.
+/// `POST /v1/samples`: a JSON array or NDJSON of samples, taken in as it arrives (never held
+/// whole), at most [`super::INGESTING`] bodies at a time; bad samples are reported by index (the
+/// first hundred) and counted.
 pub async fn samples(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: axum::body::Body,
 ) -> ApiResult<Response> {
     let actor = caller(&app, &headers)?;
     if actor.role < Role::Operator {
@@ -317,19 +321,40 @@ pub async fn samples(
             "a viewer may not push samples (needs operator)",
         ));
     }
-    let bytes = body_bytes(body)?;
-    let batch = app
-        .ingest
-        .accept(&app.plan, &bytes)
-        .map_err(ApiError::bad_request)?;
+    let _turn = app.ingesting.acquire().await.map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting_down",
+            "the server is stopping",
+        )
+    })?;
+    let mut intake = Intake::new(&app.plan);
+    let mut chunks = body.into_data_stream();
+    let mut read = 0;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request(format!("reading the body: {e}")))?;
+        read += chunk.len();
+        if read > super::SAMPLES_LIMIT {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!(
+                    "a samples body may be {} MiB at most: send smaller batches",
+                    super::SAMPLES_LIMIT >> 20
+                ),
+            ));
+        }
+        intake.push(&chunk).map_err(ApiError::bad_request)?;
+    }
+    let batch = intake.finish(&app.ingest).map_err(ApiError::bad_request)?;
     Stats::add(&app.stats.samples_accepted, batch.accepted as u64);
-    Stats::add(&app.stats.samples_rejected, batch.rejected.len() as u64);
+    Stats::add(&app.stats.samples_rejected, batch.rejected_total as u64);
     let rejected: Vec<_> = batch
         .rejected
         .into_iter()
         .map(|(index, reason)| wire::Rejected { index, reason })
         .collect();
-    let status = if batch.accepted == 0 && !rejected.is_empty() {
+    let status = if batch.accepted == 0 && batch.rejected_total > 0 {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -339,6 +364,7 @@ pub async fn samples(
         Json(wire::SamplesReply {
             accepted: batch.accepted,
             rejected,
+            rejected_total: batch.rejected_total,
         }),
     )
         .into_response())

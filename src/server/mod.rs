@@ -13,6 +13,7 @@ pub mod exposition;
 pub mod freshness;
 pub mod hub;
 pub mod ingest;
+pub mod split;
 pub mod stats;
 pub mod stream;
 pub mod webhooks;
@@ -46,6 +47,8 @@ use crate::sources::alertmanager::Alertmanager;
 pub const BODY_LIMIT: usize = 64 * 1024;
 /// Largest `/v1/samples` body.
 pub const SAMPLES_LIMIT: usize = 64 * 1024 * 1024;
+/// Samples bodies taken in at once; more wait their turn.
+pub const INGESTING: usize = 4;
 
 /// Everything `cutover serve` is told.
 #[derive(Debug, Clone)]
@@ -91,6 +94,8 @@ pub struct AppState {
     pub data: PathBuf,
     /// Pushed samples waiting for the next evaluation.
     pub ingest: Arc<Ingest>,
+    /// Turns to take in a samples body: a few at a time, so memory stays bounded.
+    pub ingesting: tokio::sync::Semaphore,
     /// Stops everything.
     pub cancel: CancellationToken,
 }
@@ -191,6 +196,7 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
         clock,
         data: opts.data.clone(),
         ingest: Arc::new(Ingest::default()),
+        ingesting: tokio::sync::Semaphore::new(INGESTING),
         cancel: cancel.clone(),
     });
     tasks.spawn(collect::metrics(
@@ -259,10 +265,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/v1/plan", get(api::plan))
         .route("/v1/events", get(api::events))
         .route("/v1/actions", post(api::action))
-        .route(
-            "/v1/samples",
-            post(api::samples).layer(DefaultBodyLimit::max(SAMPLES_LIMIT)),
-        )
+        .route("/v1/samples", post(api::samples))
         .route("/v1/assign", get(api::assign))
         .route("/v1/config", get(api::config))
         .route("/v1/config/stream", get(stream::config_stream))

@@ -40,8 +40,11 @@ pub struct Rejected {
 pub struct SamplesReply {
     /// Samples accepted.
     pub accepted: usize,
-    /// Samples refused.
+    /// The first hundred samples refused.
     pub rejected: Vec<Rejected>,
+    /// How many were refused in all.
+    #[serde(default)]
+    pub rejected_total: usize,
 }
 
 /// The answer of `GET /healthz`.
