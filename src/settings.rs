@@ -33,6 +33,12 @@ pub struct Settings {
     pub eval_interval: Option<String>,
     /// Webhook URLs.
     pub webhooks: Option<Vec<String>>,
+    /// Time for a request's headers to arrive (`10s`).
+    pub header_timeout: Option<String>,
+    /// Time for a request's body to arrive (`10s`).
+    pub body_timeout: Option<String>,
+    /// Connections served at once.
+    pub max_connections: Option<usize>,
     /// Dashboard theme.
     pub theme: Option<String>,
     /// When the dashboard rings the terminal bell: `critical` (default), `all` or `off`.
@@ -56,6 +62,9 @@ pub const KEYS: &[&str] = &[
     "alertmanager",
     "eval_interval",
     "webhooks",
+    "header_timeout",
+    "body_timeout",
+    "max_connections",
     "theme",
     "bell",
     "flash",

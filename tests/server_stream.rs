@@ -238,19 +238,46 @@ async fn an_oversized_frame_closes_only_that_connection() {
     let _ = stream
         .send(Message::Text("x".repeat(200 * 1024).into()))
         .await;
-    let closed = tokio::time::timeout(Duration::from_secs(10), async {
+    assert_eq!(close_code(&mut stream).await, Some(1009));
+    let (status, _) = s.get("/v1/state", Some(VIC)).await;
+    assert_eq!(status, 200, "the server is fine");
+}
+
+/// The close code the server sends, if it sends a close frame before the connection ends.
+async fn close_code<S>(stream: &mut S) -> Option<u16>
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             match stream.next().await {
-                None | Some(Err(_) | Ok(Message::Close(_))) => return true,
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                None | Some(Err(_)) => return None,
                 _ => {}
             }
         }
     })
     .await
-    .unwrap();
-    assert!(closed);
-    let (status, _) = s.get("/v1/state", Some(VIC)).await;
-    assert_eq!(status, 200, "the server is fine");
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn text_that_is_not_utf8_is_closed_with_1007() {
+    use tokio::io::AsyncWriteExt;
+    let s = TestServer::start("minimal").await;
+    let c = Client::new(&s.base, Some(VIC.into()));
+    let mut stream = c.stream(None).await.unwrap();
+    next(&mut stream).await;
+    // A masked text frame (FIN, opcode 1) of two bytes that are not UTF-8, written raw.
+    let mask = [1u8, 2, 3, 4];
+    let mut frame = vec![0x81, 0x80 | 2];
+    frame.extend_from_slice(&mask);
+    frame.extend([0xff ^ mask[0], 0xfe ^ mask[1]]);
+    match stream.get_mut() {
+        tokio_tungstenite::MaybeTlsStream::Plain(tcp) => tcp.write_all(&frame).await.unwrap(),
+        _ => unreachable!("plain TCP on loopback"),
+    }
+    assert_eq!(close_code(&mut stream).await, Some(1007));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -58,6 +58,15 @@ pub struct ServeArgs {
     /// Seed of the simulator.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Time for a request's headers to arrive before the connection is closed (default 10s).
+    #[arg(long, value_name = "PERIOD")]
+    header_timeout: Option<String>,
+    /// Time for a request's body to arrive before it is refused (default 10s).
+    #[arg(long, value_name = "PERIOD")]
+    body_timeout: Option<String>,
+    /// Connections served at once; more are closed at accept (default 50000).
+    #[arg(long, value_name = "N")]
+    max_connections: Option<usize>,
     /// If the journal is damaged, keep its verified records, move the damaged files aside and
     /// start a new lineage (instead of refusing to start).
     #[arg(long)]
@@ -74,6 +83,7 @@ fn data_dir(id: &str) -> PathBuf {
 
 /// Resolves settings into server options.
 pub fn options(args: ServeArgs, settings: &Settings) -> Result<ServeOptions> {
+    let manners = manners(&args, settings)?;
     let spec = args
         .profile
         .or_else(|| settings.profile.clone())
@@ -143,6 +153,43 @@ pub fn options(args: ServeArgs, settings: &Settings) -> Result<ServeOptions> {
         webhooks,
         clock: Clock::sped_up(args.speed),
         recover: args.recover,
+        manners,
+    })
+}
+
+/// Timeouts and the connection cap, from flags, then settings, then defaults.
+fn manners(args: &ServeArgs, settings: &Settings) -> Result<server::listen::Manners> {
+    let period = |flag: &str, given: Option<&String>, set: Option<&String>| {
+        given
+            .or(set)
+            .map(|text| -> Result<Duration> {
+                let p: Period = text.parse().map_err(|e| eyre!("--{flag}: {e}"))?;
+                if p.0 == 0 {
+                    return Err(eyre!("--{flag} must be more than 0"));
+                }
+                Ok(Duration::from_millis(p.0))
+            })
+            .transpose()
+    };
+    let defaults = server::listen::Manners::default();
+    let header = period(
+        "header-timeout",
+        args.header_timeout.as_ref(),
+        settings.header_timeout.as_ref(),
+    )?;
+    let body = period(
+        "body-timeout",
+        args.body_timeout.as_ref(),
+        settings.body_timeout.as_ref(),
+    )?;
+    Ok(server::listen::Manners {
+        header_timeout: header.unwrap_or(defaults.header_timeout),
+        body_timeout: body.unwrap_or(defaults.body_timeout),
+        max_connections: args
+            .max_connections
+            .or(settings.max_connections)
+            .unwrap_or(defaults.max_connections)
+            .max(1),
     })
 }
 

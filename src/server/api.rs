@@ -187,7 +187,13 @@ pub async fn events(
     caller(&app, &headers)?;
     let Query(q) =
         query.map_err(|e| ApiError::bad_request(format!("bad query: {}", e.body_text())))?;
-    let limit = q.limit.clamp(1, 1000);
+    if !(1..=1000).contains(&q.limit) {
+        return Err(ApiError::bad_request(format!(
+            "limit {} is outside 1–1000: page through with `since`",
+            q.limit
+        )));
+    }
+    let limit = q.limit;
     let dir = app.data.clone();
     let records =
         tokio::task::spawn_blocking(move || crate::journal::read_since(&dir, q.since, limit))

@@ -147,6 +147,18 @@ fn counters(o: &mut String, s: &Stats) {
             &s.stream_resyncs,
         ),
         (
+            "cutover_connections_open",
+            "gauge",
+            "HTTP connections open now.",
+            &s.connections_open,
+        ),
+        (
+            "cutover_connections_refused_total",
+            "counter",
+            "Connections closed at accept because the connection cap was reached.",
+            &s.connections_refused,
+        ),
+        (
             "cutover_config_subscribers",
             "gauge",
             "Connected config-stream subscribers.",

@@ -13,6 +13,7 @@ pub mod exposition;
 pub mod freshness;
 pub mod hub;
 pub mod ingest;
+pub mod listen;
 pub mod split;
 pub mod stats;
 pub mod stream;
@@ -71,6 +72,8 @@ pub struct ServeOptions {
     pub webhooks: Vec<String>,
     /// The engine's clock.
     pub clock: Clock,
+    /// Timeouts and the connection cap.
+    pub manners: listen::Manners,
     /// Recover a damaged journal (keep its verified prefix under a new lineage) instead of
     /// refusing to start.
     pub recover: bool,
@@ -192,7 +195,7 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
         auth: opts.auth.clone(),
         core: handles,
         hub,
-        stats,
+        stats: stats.clone(),
         clock,
         data: opts.data.clone(),
         ingest: Arc::new(Ingest::default()),
@@ -211,16 +214,13 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
             opts.eval_interval,
         ));
     }
-    let router = router(app.clone());
-    let shutdown = cancel.clone();
-    tasks.spawn(async move {
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(async move { shutdown.cancelled().await })
-            .await;
-        if let Err(e) = served {
-            tracing::error!(error = %e, "server stopped");
-        }
-    });
+    tasks.spawn(listen::serve(
+        listener,
+        router(app.clone()),
+        opts.manners,
+        stats.clone(),
+        cancel.clone(),
+    ));
     tracing::info!(%addr, rollout = %plan.profile().rollout.id, "control plane listening");
     Ok(Running {
         addr,

@@ -31,6 +31,10 @@ pub struct Stats {
     pub webhook_dropped: AtomicU64,
     /// Metric source reads that failed or came back empty.
     pub source_errors: AtomicU64,
+    /// Connections open now.
+    pub connections_open: AtomicU64,
+    /// Connections closed at accept because `max_connections` were open.
+    pub connections_refused: AtomicU64,
 }
 
 impl Stats {

@@ -171,7 +171,7 @@ async fn serve_stream(
             },
             incoming = socket.recv() => match incoming {
                 None | Some(Ok(Message::Close(_))) => return Ok(()),
-                Some(Err(e)) => return Err(e),
+                Some(Err(e)) => return close_for(&mut socket, e).await,
                 Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientMessage>(&text) {
                     Ok(ClientMessage::Ping) => send_msg(&mut socket, &ServerMessage::Ping { seq: last, now: app.clock.now().0 }).await?,
                     Ok(ClientMessage::Resume { seq, epoch }) => {
@@ -191,6 +191,30 @@ async fn serve_stream(
             _ = ping.tick() => send_msg(&mut socket, &ServerMessage::Ping { seq: last, now: app.clock.now().0 }).await?,
         }
     }
+}
+
+/// Closes the connection after a frame the protocol cannot take, with the close code that says
+/// why: 1007 for text that is not UTF-8, 1009 for a frame over [`MAX_CLIENT_FRAME`], 1002 for
+/// anything else malformed. The error is still returned, for the log.
+async fn close_for(socket: &mut WebSocket, e: axum::Error) -> Result<(), axum::Error> {
+    let text = e.to_string();
+    let (code, reason) = if text.contains("UTF-8") || text.contains("Utf8") {
+        (1007, "text frames must be UTF-8".to_owned())
+    } else if text.contains("too long") || text.contains("Space limit") || text.contains("too big")
+    {
+        (
+            1009,
+            format!("frames may be {} KiB at most", MAX_CLIENT_FRAME / 1024),
+        )
+    } else {
+        (1002, "malformed frame".to_owned())
+    };
+    let frame = axum::extract::ws::CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = socket.send(Message::Close(Some(frame))).await;
+    Err(e)
 }
 
 /// `GET /v1/config/stream`: the config document now and after every change.
@@ -240,7 +264,7 @@ async fn serve_config(app: &AppState, mut socket: WebSocket) -> Result<(), axum:
             }
             incoming = socket.recv() => match incoming {
                 None | Some(Ok(Message::Close(_))) => return Ok(()),
-                Some(Err(e)) => return Err(e),
+                Some(Err(e)) => return close_for(&mut socket, e).await,
                 Some(Ok(_)) => {}
             },
         }

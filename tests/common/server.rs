@@ -51,6 +51,7 @@ pub fn options(profile: &str, dir: &std::path::Path) -> ServeOptions {
     let plan = Arc::new(super::profile(profile));
     ServeOptions {
         recover: false,
+        manners: cutover::server::listen::Manners::default(),
         plan,
         listen: "127.0.0.1:0".parse().unwrap(),
         data: dir.join("data"),
