@@ -206,7 +206,7 @@ fn stale_data_is_no_data() {
 }
 
 #[test]
-fn sign_offs_need_an_admin_and_are_named_when_missing() {
+fn sign_offs_belong_to_their_holders_and_are_named_when_missing() {
     let mut h = Harness::new();
     h.at(Period::hours(1));
     h.window(0.001, 0.001);
@@ -224,16 +224,21 @@ fn sign_offs_need_an_admin_and_are_named_when_missing() {
         why.contains("boss Fail: awaiting sign-off by boss"),
         "{why}"
     );
-    assert!(refused(&h.act("approve boss", "op:operator")).starts_with("forbidden"));
+    // The role alone does not suffice: an admin whose token does not list `boss` is refused.
+    assert_eq!(
+        refused(&h.act("approve boss", "ad:admin[]")),
+        "forbidden: the `boss` sign-off (boss) may be given only by a token that lists it"
+    );
     assert!(
         refused(&h.act("approve match", "ad:admin")).contains("is a metric gate, not a sign-off")
     );
     assert!(refused(&h.act("approve nope", "ad:admin")).contains("no gate `nope`"));
+    // A viewer whose token lists it may give it (the boss needs no operator rights).
     assert!(matches!(
-        h.act("approve boss", "ad:admin"),
+        h.act("approve boss", "bo:viewer[boss]"),
         Reply::Applied { .. }
     ));
-    assert!(refused(&h.act("approve boss", "ad:admin")).contains("already signed off by ad"));
+    assert!(refused(&h.act("approve boss", "ad:admin")).contains("already signed off by bo"));
     h.window(0.001, 0.001);
     assert_eq!(
         h.step(),
@@ -700,4 +705,61 @@ set = [{ target = "*", mode = "retired" }]
     assert!(matches!(act(&mut state, "advance"), Reply::Applied { .. }));
     // In the last step there is no next one to guard.
     assert_eq!(guard(&state), None);
+}
+
+#[test]
+fn four_eyes_one_person_gives_one_sign_off_name_per_phase() {
+    const TWO: &str = r#"
+[rollout]
+id = "two"
+name = "Two sign-offs"
+
+[[departments]]
+id = "a"
+cohorts = [{ id = "one" }]
+
+[[phases]]
+id = "money"
+gates = [{ id = "risk-ok", signoff = "risk" }, { id = "cfo-ok", signoff = "cfo" }, { id = "cfo-again", signoff = "cfo" }]
+
+[[phases.steps]]
+id = "only"
+set = [{ target = "*", mode = "enhanced" }]
+
+[[phases]]
+id = "relaxed"
+distinct_signoffs = false
+gates = [{ id = "risk-2", signoff = "risk" }, { id = "cfo-2", signoff = "cfo" }]
+
+[[phases.steps]]
+id = "end"
+"#;
+    let plan = plan::load_str("two.toml", TWO).unwrap_or_else(|e| panic!("{e}"));
+    let mut state = EngineState::new(&plan, t0());
+    let mut act = |text: &str, who: &str| {
+        engine::handle(&plan, &mut state, Input::Action(request(text, who, t0())))
+            .reply
+            .unwrap()
+    };
+    let both = "carol:admin[risk,cfo]";
+    assert!(matches!(
+        act("approve risk-ok", both),
+        Reply::Applied { .. }
+    ));
+    assert_eq!(
+        refused(&act("approve cfo-ok", both)),
+        "four eyes: carol already gave the `risk` sign-off (risk-ok) in phase money; `cfo` must come from someone else"
+    );
+    assert!(matches!(
+        act("approve cfo-ok", "dan:viewer[cfo]"),
+        Reply::Applied { .. }
+    ));
+    // Two gates of one sign-off name are one role's word.
+    assert!(matches!(
+        act("approve cfo-again", "dan:viewer[cfo]"),
+        Reply::Applied { .. }
+    ));
+    // A phase may relax it, and an open server's local user is not held to it.
+    assert!(matches!(act("approve risk-2", both), Reply::Applied { .. }));
+    assert!(matches!(act("approve cfo-2", both), Reply::Applied { .. }));
 }

@@ -126,7 +126,7 @@ fn snapshot(r: &Run) -> Snapshot {
         now: r.now.0,
         name: r.plan.profile().rollout.name.clone(),
         state: state_object(r),
-        gates: convert::gates(&r.state.live.gates),
+        gates: convert::gates(&r.state.live.gates, &cutover::server::auth::Auth::Open),
         alerts: convert::alerts(&engine::alerts::firing(
             &r.plan,
             &r.state.rollout,
@@ -263,7 +263,10 @@ fn reads_and_documents() {
         later.step = 1;
         engine::gates::exit_gates(&r.plan, &later, &r.state.live, r.now)
     };
-    check("gates", &convert::gates(&gates));
+    check(
+        "gates",
+        &convert::gates(&gates, &cutover::server::auth::Auth::Open),
+    );
     let config = cutover::server::core::build_config(&r.plan, &r.state, "4f1c2a9e7b30");
     check::<ConfigDoc>("config", &config.doc);
     let c = &config.doc.cohorts[0];
@@ -359,7 +362,7 @@ fn a_dry_runs_preview() {
             refusal: None,
             unchanged: None,
             changes: wire::action::changes(&state, &after),
-            gates: convert::gates(&r.state.live.gates),
+            gates: convert::gates(&r.state.live.gates, &cutover::server::auth::Auth::Open),
             state: after,
         },
     );
@@ -485,7 +488,7 @@ fn every_error_body() {
         ),
     ];
     for (name, refusal) in refusals {
-        let e = ApiError::refusal(refusal);
+        let e = ApiError::refusal(refusal, &cutover::server::auth::Auth::Open);
         check::<ErrorBody>(&format!("errors/{name}"), e.body());
     }
     let plain = ApiError::new(

@@ -130,7 +130,14 @@ async fn tokens_and_roles_decide_who_may_do_what() {
             json!({"action": "approve", "target": "persona-validation"}),
         )
         .await;
-    assert_eq!(status, 403, "approving needs an admin: {body}");
+    assert_eq!(
+        status, 403,
+        "approving needs the sign-off on the token: {body}"
+    );
+    assert!(
+        body["message"].as_str().unwrap().ends_with(": ada"),
+        "{body}"
+    );
     let (status, body) = s
         .act(
             ADA,
@@ -766,4 +773,85 @@ async fn connections_beyond_the_cap_are_closed_at_accept() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
     assert!(refused >= 1, "{metrics}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_offs_follow_the_tokens_file_as_it_changes() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let s = TestServer::with("minimal", |o| {
+        o.tokens_file = Some(o.data.parent().unwrap().join("tokens.toml"));
+    })
+    .await;
+    let path = s.dir.path().join("tokens.toml");
+    // Nobody's token lists `release-owner`: the admin is refused, and told that.
+    let (status, body) = s
+        .act(ADA, json!({"action": "approve", "target": "release-owner"}))
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("no token lists it yet"),
+        "{body}"
+    );
+    // A new holder is added to the file: she may sign mid-rollout, with viewer rights.
+    let rita = "\n[[token]]\nname = \"rita\"\nrole = \"viewer\"\ntoken = \"rita-release-token\"\nsignoffs = [\"release-owner\"]\n";
+    std::fs::write(&path, format!("{}{rita}", common::server::TOKENS)).unwrap();
+    eventually(
+        "the new token is in force",
+        Duration::from_secs(20),
+        || async { s.get("/v1/state", Some("rita-release-token")).await.0 == 200 },
+    )
+    .await;
+    let (status, body) = s
+        .act(ADA, json!({"action": "approve", "target": "release-owner"}))
+        .await;
+    assert_eq!(status, 403);
+    assert!(
+        body["message"].as_str().unwrap().ends_with(": rita"),
+        "{body}"
+    );
+    // Vic's stream is open when his token is revoked: it is closed with 1008.
+    let url = s.base.replace("http://", "ws://") + "/v1/config/stream";
+    let mut req = url.as_str().into_client_request().unwrap();
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {VIC}").parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    ws.next().await.unwrap().unwrap();
+    let without_vic = common::server::TOKENS.replace(
+        "[[token]]\nname = \"vic\"\nrole = \"viewer\"\ntoken = \"vic-viewer-token\"\n",
+        "",
+    );
+    assert!(!without_vic.contains("vic-viewer-token"));
+    std::fs::write(&path, format!("{without_vic}{rita}")).unwrap();
+    let code = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match ws.next().await {
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(f))) => {
+                    return f.map(|f| u16::from(f.code));
+                }
+                None | Some(Err(_)) => return None,
+                _ => {}
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(1008));
+    assert_eq!(
+        s.get("/v1/state", Some(VIC)).await.0,
+        401,
+        "refused at once"
+    );
+    let (status, body) = s
+        .act(
+            "rita-release-token",
+            json!({"action": "approve", "target": "release-owner"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, state) = s.get("/v1/state", Some(ADA)).await;
+    assert_eq!(state["approvals"]["release-owner"], "rita");
 }

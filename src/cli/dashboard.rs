@@ -153,6 +153,7 @@ pub async fn run_demo(args: DemoArgs, settings: Settings) -> Result<ExitCode> {
     let dir = tempfile_dir()?;
     let opts = ServeOptions {
         recover: false,
+        tokens_file: None,
         manners: server::listen::Manners::default(),
         plan: plan.clone(),
         listen: "127.0.0.1:0".parse().expect("address"),

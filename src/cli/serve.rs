@@ -102,8 +102,9 @@ pub fn options(args: ServeArgs, settings: &Settings) -> Result<ServeOptions> {
         .data
         .or_else(|| settings.data.clone())
         .unwrap_or_else(|| data_dir(&plan.profile().rollout.id));
-    let auth = match args.tokens.or_else(|| settings.tokens.clone()) {
-        Some(path) => Auth::load(&path).map_err(|e| eyre!(e))?,
+    let tokens_file = args.tokens.or_else(|| settings.tokens.clone());
+    let auth = match &tokens_file {
+        Some(path) => Auth::load(path).map_err(|e| eyre!(e))?,
         None => Auth::Open,
     };
     let interval = args
@@ -154,6 +155,7 @@ pub fn options(args: ServeArgs, settings: &Settings) -> Result<ServeOptions> {
         clock: Clock::sped_up(args.speed),
         recover: args.recover,
         manners,
+        tokens_file,
     })
 }
 
@@ -207,6 +209,11 @@ pub async fn run(args: ServeArgs, settings: Settings) -> Result<ExitCode> {
         running.addr,
         data.display()
     );
+    if running.app.auth.get().is_open() {
+        eprintln!(
+            "cutover serve: open server (no --tokens): every caller is `local`, an admin who may give every sign-off, with four eyes off"
+        );
+    }
     if let Some(r) = &running.recovered {
         eprintln!(
             "warning: {}\nrecovered: kept {} record(s), {} lost; the damaged files are in {}; new lineage {}",

@@ -49,7 +49,9 @@ impl Move {
     pub fn request(&self, at: Timestamp) -> ActionRequest {
         ActionRequest {
             action: self.action.clone(),
-            actor: Actor::new(&self.actor, Role::Admin),
+            // Each simulated person may give only their own sign-off (`demo:cfo` the `cfo`).
+            actor: Actor::new(&self.actor, Role::Admin)
+                .with_signoffs(vec![self.actor.trim_start_matches("demo:").to_owned()]),
             reason: self.reason.clone(),
             idempotency_key: Some(self.key.clone()),
             expected_revision: None,

@@ -63,7 +63,7 @@ impl Situation {
     pub fn of_engine(plan: &Plan, state: &EngineState) -> Situation {
         use crate::server::convert;
         let view = convert::state(&engine::view::state_view(plan, &state.rollout));
-        let gates = convert::gates(&state.live.gates);
+        let gates = convert::gates(&state.live.gates, &crate::server::auth::Auth::Open);
         let firing = engine::alerts::firing(plan, &state.rollout, &state.live);
         Situation::read(plan, &view, &gates, &convert::alerts(&firing)).expect("a step of the plan")
     }

@@ -44,16 +44,53 @@ pub struct Actor {
     pub name: String,
     /// What they may do.
     pub role: Role,
+    /// Which sign-offs they may give.
+    pub signoffs: Signoffs,
+}
+
+/// Which sign-offs an actor may give.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signoffs {
+    /// Every one, with four eyes off: the local user of an open server (and tests).
+    Any,
+    /// Those listed on their token; one person gives at most one sign-off name per phase.
+    Listed(Vec<String>),
 }
 
 impl Actor {
-    /// A named person with a role.
+    /// A named person with a role, who may give every sign-off (an open server's `local`).
     #[must_use]
     pub fn new(name: &str, role: Role) -> Actor {
         Actor {
             name: name.to_owned(),
             role,
+            signoffs: Signoffs::Any,
         }
+    }
+
+    /// The same person, allowed only the sign-offs listed (a token's holder).
+    #[must_use]
+    pub fn with_signoffs(self, listed: Vec<String>) -> Actor {
+        Actor {
+            signoffs: Signoffs::Listed(listed),
+            ..self
+        }
+    }
+
+    /// Whether they may give the sign-off named `signoff`.
+    #[must_use]
+    pub fn may_sign(&self, signoff: &str) -> bool {
+        match &self.signoffs {
+            Signoffs::Any => true,
+            Signoffs::Listed(l) => l.iter().any(|s| s == signoff),
+        }
+    }
+
+    /// Whether four eyes apply to them (everyone but an open server's local user).
+    #[must_use]
+    pub fn four_eyes(&self) -> bool {
+        matches!(self.signoffs, Signoffs::Listed(_))
     }
 
     /// The engine acting on its own schedule.
@@ -131,7 +168,9 @@ impl Action {
     #[must_use]
     pub fn required_role(&self) -> Role {
         match self {
-            Action::Approve { .. } | Action::SetWeight { .. } => Role::Admin,
+            // A sign-off is given by whoever's token lists it, whatever the role.
+            Action::Approve { .. } => Role::Viewer,
+            Action::SetWeight { .. } => Role::Admin,
             _ => Role::Operator,
         }
     }
@@ -214,6 +253,13 @@ pub enum Refusal {
         /// Why.
         message: String,
     },
+    /// The sign-off is not listed on the actor's token.
+    NotYourSignoff {
+        /// The sign-off's name in the plan (`cfo`).
+        signoff: String,
+        /// The gate asked for.
+        gate: String,
+    },
     /// The idempotency key was already used for a different request.
     KeyReused {
         /// The key.
@@ -231,7 +277,7 @@ impl Refusal {
     #[must_use]
     pub fn code(&self) -> &'static str {
         match self {
-            Refusal::Forbidden { .. } => "forbidden",
+            Refusal::Forbidden { .. } | Refusal::NotYourSignoff { .. } => "forbidden",
             Refusal::StaleRevision { .. } => "stale_revision",
             Refusal::GatesFailing { .. } => "gates_failing",
             Refusal::NotAllowed { .. } => "not_allowed",
@@ -270,6 +316,10 @@ impl fmt::Display for Refusal {
                 write!(f, "gates not passing: {}", failing.join("; "))
             }
             Refusal::NotAllowed { message } => f.write_str(message),
+            Refusal::NotYourSignoff { signoff, gate } => write!(
+                f,
+                "forbidden: the `{signoff}` sign-off ({gate}) may be given only by a token that lists it"
+            ),
             Refusal::KeyReused {
                 key,
                 first,

@@ -4,7 +4,7 @@
 //! `resume`, what a rollback, a weight, a sign-off or an acknowledgement may name.
 
 use super::EngineState;
-use super::action::{Action, ActionRequest, Refusal};
+use super::action::{Action, ActionRequest, Actor, Refusal};
 use super::alerts::firing;
 use super::command::Command;
 use super::gates::exit_gates;
@@ -58,7 +58,7 @@ pub(super) fn decide(
                 switch: Some(id.clone()),
             })
         }
-        Action::Approve { gate } => decide_approve(plan, state, gate),
+        Action::Approve { gate } => decide_approve(plan, state, &request.actor, gate),
         Action::SetWeight { cohort, weight } => decide_set_weight(plan, state, cohort, *weight),
         Action::Ack { alert } => {
             let alerts = firing(plan, rollout, &state.live);
@@ -139,26 +139,63 @@ fn decide_rollback(plan: &Plan, state: &EngineState, target: &str) -> Result<Com
     })
 }
 
-fn decide_approve(plan: &Plan, state: &EngineState, gate: &str) -> Result<Command, Refusal> {
+/// A sign-off: the gate must be one, not yet given, listed on the actor's token, and — four
+/// eyes — the actor must not have given another sign-off name in the same phase (unless the
+/// phase says `distinct_signoffs = false`). Several gates of one sign-off name may be given
+/// by one person: they are one role's word.
+fn decide_approve(
+    plan: &Plan,
+    state: &EngineState,
+    actor: &Actor,
+    gate: &str,
+) -> Result<Command, Refusal> {
     let rollout = &state.rollout;
-    let found = plan.all_gates().find(|(_, g)| g.id == gate).map(|(_, g)| g);
-    match found {
-        None => Err(Refusal::not_allowed(format!(
+    let Some((step, g)) = plan.all_gates().find(|(_, g)| g.id == gate) else {
+        return Err(Refusal::not_allowed(format!(
             "no gate `{gate}` in the plan"
-        ))),
-        Some(g) if g.signoff.is_none() => Err(Refusal::not_allowed(format!(
+        )));
+    };
+    let Some(signoff) = g.signoff.as_deref() else {
+        return Err(Refusal::not_allowed(format!(
             "gate `{gate}` is a metric gate, not a sign-off"
-        ))),
-        Some(_) => match rollout.approvals.get(gate) {
-            Some(a) => Err(Refusal::not_allowed(format!(
-                "`{gate}` is already signed off by {}",
-                a.by
-            ))),
-            None => Ok(Command::Approve {
-                gate: gate.to_owned(),
-            }),
-        },
+        )));
+    };
+    if let Some(a) = rollout.approvals.get(gate) {
+        return Err(Refusal::not_allowed(format!(
+            "`{gate}` is already signed off by {}",
+            a.by
+        )));
     }
+    if !actor.may_sign(signoff) {
+        return Err(Refusal::NotYourSignoff {
+            signoff: signoff.to_owned(),
+            gate: gate.to_owned(),
+        });
+    }
+    let phase = plan.steps()[step].phase;
+    let phase_def = &plan.profile().phases[phase];
+    if actor.four_eyes() && phase_def.distinct_signoffs {
+        let other = plan.all_gates().find(|(s, other)| {
+            plan.steps()[*s].phase == phase
+                && other.signoff.as_deref().is_some_and(|o| o != signoff)
+                && rollout
+                    .approvals
+                    .get(&other.id)
+                    .is_some_and(|a| a.by == actor.name)
+        });
+        if let Some((_, other)) = other {
+            return Err(Refusal::not_allowed(format!(
+                "four eyes: {} already gave the `{}` sign-off ({}) in phase {}; `{signoff}` must come from someone else",
+                actor.name,
+                other.signoff.as_deref().unwrap_or_default(),
+                other.id,
+                phase_def.id
+            )));
+        }
+    }
+    Ok(Command::Approve {
+        gate: gate.to_owned(),
+    })
 }
 
 fn decide_set_weight(

@@ -17,7 +17,7 @@ pub mod report;
 pub mod state;
 pub mod view;
 
-pub use action::{Action, ActionRequest, Actor, Refusal, Role};
+pub use action::{Action, ActionRequest, Actor, Refusal, Role, Signoffs};
 pub use command::{Command, apply};
 pub use event::{Event, EventKind, Transition};
 pub use live::{ExternalAlert, FiringAlert, Live};

@@ -227,6 +227,9 @@ pub struct Phase {
     /// Gates to leave the phase (checked when advancing from its last step).
     #[serde(default)]
     pub gates: Vec<Gate>,
+    /// Four eyes: one person gives at most one sign-off name in this phase (`false` relaxes it).
+    #[serde(default = "yes")]
+    pub distinct_signoffs: bool,
 }
 
 /// A step: sets modes and weights, flags and alert modes, then bakes until its gates pass.

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use tokio::sync::oneshot;
 
 use super::AppState;
+use super::auth::Auth;
 use super::convert;
 use super::core::CoreMsg;
 use super::ingest::Intake;
@@ -56,11 +57,27 @@ impl ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
-    /// The refusal of an action as the API answers it.
+    /// The refusal of an action as the API answers it; a sign-off refusal names who may give
+    /// it, from the tokens.
     #[must_use]
-    pub fn refusal(r: Refusal) -> ApiError {
+    pub fn refusal(r: Refusal, auth: &Auth) -> ApiError {
         let message = r.to_string();
         match r {
+            Refusal::NotYourSignoff { signoff, .. } => {
+                let holders = auth.holders(&signoff);
+                let who = if holders.is_empty() {
+                    format!(
+                        ": no token lists it yet (add `signoffs = [\"{signoff}\"]` to its holder's [[token]])"
+                    )
+                } else {
+                    format!(": {}", holders.join(", "))
+                };
+                ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    format!("{message}{who}"),
+                )
+            }
             Refusal::Forbidden { .. } => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
             Refusal::StaleRevision { current, .. } => {
                 let mut e = ApiError::new(StatusCode::CONFLICT, "stale_revision", message);
@@ -70,7 +87,7 @@ impl ApiError {
             Refusal::GatesFailing { gates } => {
                 let mut e =
                     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "gates_failing", message);
-                e.body.gates = convert::gates(&gates);
+                e.body.gates = convert::gates(&gates, auth);
                 e
             }
             Refusal::NotAllowed { .. } => {
@@ -107,6 +124,7 @@ pub fn caller(app: &AppState, headers: &HeaderMap) -> ApiResult<Actor> {
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok());
     app.auth
+        .get()
         .authenticate(header)
         .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string()))
 }
@@ -269,7 +287,7 @@ pub async fn action(
             state: outcome.state,
         })
         .into_response()),
-        Reply::Refused(r) => Err(ApiError::refusal(r)),
+        Reply::Refused(r) => Err(ApiError::refusal(r, &app.auth.get())),
     }
 }
 
@@ -291,7 +309,7 @@ async fn preview(app: &AppState, request: ActionRequest) -> ApiResult<Response> 
         .map_err(shutting_down)?;
     let outcome = rx.await.map_err(shutting_down)?;
     let (refusal, unchanged) = match outcome.reply {
-        Reply::Refused(r) => (Some(ApiError::refusal(r).body), None),
+        Reply::Refused(r) => (Some(ApiError::refusal(r, &app.auth.get()).body), None),
         Reply::Unchanged { why, .. } => (None, Some(why)),
         Reply::Applied { .. } | Reply::Duplicate { .. } => (None, None),
     };

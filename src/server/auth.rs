@@ -1,13 +1,17 @@
 //! Who is calling: bearer tokens from a TOML tokens file, one `[[token]]` table per person
-//! with a name, a role (viewer, operator, admin) and the secret. Tokens are compared in
-//! constant time and never logged or echoed. Without a tokens file the server is *open*:
-//! allowed only on a loopback address, where every caller is the local admin.
+//! with a name, a role (viewer, operator, admin), the secret and the sign-offs its holder may
+//! give. Tokens are compared in constant time and never logged or echoed. Without a tokens file
+//! the server is *open*: allowed only on a loopback address, where every caller is the local
+//! admin who may give every sign-off. [`SharedAuth`] holds the tokens in force so that a reload
+//! (SIGHUP, or the file changing) replaces them whole, and streams learn of it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 use serde::Deserialize;
+use tokio::sync::watch;
 
-use crate::engine::{Actor, Role};
+use crate::engine::{Actor, Role, Signoffs};
 
 /// One person's token.
 #[derive(Clone, Deserialize)]
@@ -16,6 +20,8 @@ struct TokenEntry {
     name: String,
     role: String,
     token: String,
+    #[serde(default)]
+    signoffs: Vec<String>,
 }
 
 impl std::fmt::Debug for TokenEntry {
@@ -79,6 +85,13 @@ impl Auth {
                     ));
                 }
             };
+            if let Some(empty) = t.signoffs.iter().position(|s| s.trim().is_empty()) {
+                return Err(format!(
+                    "{}: token[{i}] ({}): signoffs[{empty}] is empty",
+                    path.display(),
+                    t.name
+                ));
+            }
             if t.name.trim().is_empty() {
                 return Err(format!("{}: token[{i}]: empty name", path.display()));
             }
@@ -99,7 +112,8 @@ impl Auth {
                     t.name
                 ));
             }
-            out.push((Actor::new(&t.name, role), t.token.as_bytes().to_vec()));
+            let actor = Actor::new(&t.name, role).with_signoffs(t.signoffs.clone());
+            out.push((actor, t.token.as_bytes().to_vec()));
         }
         Ok(Auth::Tokens(out))
     }
@@ -108,6 +122,20 @@ impl Auth {
     #[must_use]
     pub fn is_open(&self) -> bool {
         matches!(self, Auth::Open)
+    }
+
+    /// Who may give the sign-off named `signoff`: the names of the tokens that list it
+    /// (`local` on an open server).
+    #[must_use]
+    pub fn holders(&self, signoff: &str) -> Vec<String> {
+        match self {
+            Auth::Open => vec!["local".to_owned()],
+            Auth::Tokens(t) => t
+                .iter()
+                .filter(|(a, _)| matches!(&a.signoffs, Signoffs::Listed(l) if l.iter().any(|s| s == signoff)))
+                .map(|(a, _)| a.name.clone())
+                .collect(),
+        }
     }
 
     /// The caller behind an `Authorization` header value.
@@ -131,12 +159,97 @@ impl Auth {
     }
 }
 
+/// The tokens in force, replaced whole when the tokens file is reloaded.
+#[derive(Debug)]
+pub struct SharedAuth {
+    current: RwLock<Arc<Auth>>,
+    changed: watch::Sender<u64>,
+    path: Option<PathBuf>,
+}
+
+impl SharedAuth {
+    /// `auth`, loaded from `path` if it came from a file (then it can be reloaded).
+    #[must_use]
+    pub fn new(auth: Auth, path: Option<PathBuf>) -> SharedAuth {
+        SharedAuth {
+            current: RwLock::new(Arc::new(auth)),
+            changed: watch::Sender::new(0),
+            path,
+        }
+    }
+
+    /// The tokens in force now.
+    #[must_use]
+    pub fn get(&self) -> Arc<Auth> {
+        self.current.read().expect("auth lock").clone()
+    }
+
+    /// The tokens file, if the tokens came from one.
+    #[must_use]
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Puts new tokens in force and tells the streams.
+    pub fn replace(&self, auth: Auth) {
+        *self.current.write().expect("auth lock") = Arc::new(auth);
+        self.changed.send_modify(|v| *v += 1);
+    }
+
+    /// Ticks at every replacement.
+    #[must_use]
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+}
+
 /// Equality whose time depends only on the lengths, not on where the bytes differ.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Reloads the tokens file on SIGHUP and whenever its content changes (checked every second),
+/// until `cancel`. A file that no longer loads is reported and the tokens in force are kept.
+pub async fn keep_reloaded(shared: Arc<SharedAuth>, cancel: tokio_util::sync::CancellationToken) {
+    let Some(path) = shared.path().map(Path::to_owned) else {
+        return;
+    };
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let mut seen = std::fs::read(&path).ok();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        let asked = tokio::select! {
+            () = cancel.cancelled() => return,
+            Some(()) = async { match hangup.as_mut() { Some(h) => h.recv().await, None => std::future::pending().await } } => true,
+            _ = tick.tick() => false,
+        };
+        let now = std::fs::read(&path).ok();
+        if !asked && now == seen {
+            continue;
+        }
+        seen = now;
+        match Auth::load(&path) {
+            Ok(auth) => {
+                let count = match &auth {
+                    Auth::Tokens(t) => t.len(),
+                    Auth::Open => 0,
+                };
+                shared.replace(auth);
+                tracing::info!(tokens = count, file = %path.display(), "tokens reloaded");
+                eprintln!(
+                    "cutover serve: tokens reloaded from {} ({count})",
+                    path.display()
+                );
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "tokens file not reloaded; the tokens in force are kept");
+                eprintln!("cutover serve: {e} (not reloaded; the tokens in force are kept)");
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -152,11 +265,14 @@ mod tests {
 
     #[test]
     fn tokens_map_to_actors_with_roles() {
-        let auth = tokens("[[token]]\nname = \"alice\"\nrole = \"operator\"\ntoken = \"s3cret-alice\"\n[[token]]\nname = \"vic\"\nrole = \"viewer\"\ntoken = \"s3cret-vic\"\n").unwrap();
+        let auth = tokens("[[token]]\nname = \"alice\"\nrole = \"operator\"\ntoken = \"s3cret-alice\"\n[[token]]\nname = \"vic\"\nrole = \"viewer\"\ntoken = \"s3cret-vic\"\nsignoffs = [\"cfo\"]\n").unwrap();
         assert_eq!(
             auth.authenticate(Some("Bearer s3cret-alice")).unwrap(),
-            Actor::new("alice", Role::Operator)
+            Actor::new("alice", Role::Operator).with_signoffs(vec![])
         );
+        assert_eq!(auth.holders("cfo"), ["vic"]);
+        assert!(auth.holders("risk").is_empty());
+        assert_eq!(Auth::Open.holders("cfo"), ["local"]);
         assert_eq!(
             auth.authenticate(Some("Bearer s3cret-vic")).unwrap().role,
             Role::Viewer

@@ -12,6 +12,7 @@ use std::sync::atomic::Ordering;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
+use super::auth::{Auth, SharedAuth};
 use super::convert;
 use super::delivery::Deliveries;
 use super::freshness::{SourceReport, Tracker};
@@ -111,6 +112,8 @@ pub struct Core {
     /// The next config revision comes from a kill or a rollback: its delivery is announced
     /// even with no subscriber (people follow it).
     announce: bool,
+    /// The tokens in force: who may give each sign-off.
+    auth: Arc<SharedAuth>,
 }
 
 /// The read side of the core for handlers: no message round trip needed.
@@ -141,6 +144,7 @@ impl Core {
         stats: Arc<Stats>,
         recent: Vec<Event>,
         webhooks: Option<TransitionSink>,
+        auth: Arc<SharedAuth>,
     ) -> (Core, CoreHandles, mpsc::Receiver<CoreMsg>) {
         let (tx, rx) = mpsc::channel(1024);
         // The gates are known from the start, not only after the first tick.
@@ -150,7 +154,15 @@ impl Core {
         let recent: VecDeque<Event> = recent.into_iter().rev().take(RECENT_EVENTS).rev().collect();
         let lineage = journal.lineage().to_owned();
         let (snapshot, snapshot_rx) = watch::channel(Arc::new(build_snapshot(
-            &plan, &engine, &hub, clock, &recent, None, None, &lineage,
+            &plan,
+            &engine,
+            &hub,
+            clock,
+            &recent,
+            None,
+            None,
+            &lineage,
+            &auth.get(),
         )));
         let deliveries = Deliveries::new(tx.clone());
         let (config, config_rx) = watch::channel(Arc::new(build_config(&plan, &engine, &lineage)));
@@ -169,6 +181,7 @@ impl Core {
             deliveries: deliveries.clone(),
             delivery: None,
             announce: false,
+            auth,
         };
         (
             core,
@@ -245,7 +258,7 @@ impl Core {
                     reply: out.reply.expect("actions are answered"),
                     before: self.state_object(&self.state.rollout),
                     after: self.state_object(&copy.rollout),
-                    gates: convert::gates(&self.state.live.gates),
+                    gates: convert::gates(&self.state.live.gates, &self.auth.get()),
                 });
             }
             CoreMsg::Metrics {
@@ -264,7 +277,7 @@ impl Core {
                 if self.input(Input::Metrics(window)).is_ok() {
                     let judge =
                         convert::rollups(&engine::compare::rollups(&self.plan, &self.state));
-                    let gates = convert::gates(&self.state.live.gates);
+                    let gates = convert::gates(&self.state.live.gates, &self.auth.get());
                     self.hub.publish(|seq| ServerMessage::Metrics {
                         seq,
                         at: at.0,
@@ -371,6 +384,7 @@ impl Core {
             self.freshness.latest(),
             self.delivery.clone(),
             self.journal.lineage(),
+            &self.auth.get(),
         )));
         let config = build_config(&self.plan, &self.state, self.journal.lineage());
         if config.doc != self.config.borrow().doc {
@@ -396,6 +410,7 @@ fn build_snapshot(
     freshness: Option<crate::wire::Freshness>,
     delivery: Option<crate::wire::Delivery>,
     lineage: &str,
+    auth: &Auth,
 ) -> Snapshot {
     let mut state_object = convert::state(&view::state_view(plan, &state.rollout));
     lineage.clone_into(&mut state_object.lineage);
@@ -404,7 +419,7 @@ fn build_snapshot(
         now: clock.now().0,
         name: plan.profile().rollout.name.clone(),
         state: state_object,
-        gates: convert::gates(&state.live.gates),
+        gates: convert::gates(&state.live.gates, auth),
         alerts: convert::alerts(&engine::alerts::firing(plan, &state.rollout, &state.live)),
         judge: convert::rollups(&engine::compare::rollups(plan, state)),
         data_at: state.live.windows.last().map(|w| w.at.0),

@@ -32,7 +32,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use self::auth::Auth;
+use self::auth::{Auth, SharedAuth};
 use self::core::{Core, CoreHandles};
 use self::hub::Hub;
 use self::ingest::Ingest;
@@ -62,6 +62,8 @@ pub struct ServeOptions {
     pub data: PathBuf,
     /// Who may do what; `Auth::Open` only on loopback.
     pub auth: Auth,
+    /// The tokens file `auth` came from, reloaded on SIGHUP and when it changes.
+    pub tokens_file: Option<PathBuf>,
     /// Where metrics come from (pushed samples are always accepted too).
     pub source: Source,
     /// Alertmanager to poll, if any.
@@ -83,8 +85,8 @@ pub struct ServeOptions {
 pub struct AppState {
     /// The plan.
     pub plan: Arc<Plan>,
-    /// Token checks.
-    pub auth: Auth,
+    /// Token checks, reloadable.
+    pub auth: Arc<SharedAuth>,
     /// The core's feeds and inbox.
     pub core: CoreHandles,
     /// The stream.
@@ -178,6 +180,8 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
         ));
         tx
     });
+    let auth = Arc::new(SharedAuth::new(opts.auth.clone(), opts.tokens_file.clone()));
+    tasks.spawn(auth::keep_reloaded(auth.clone(), cancel.clone()));
     let engine = EngineState::resume(opened.rollout);
     let (core, handles, rx) = Core::new(
         plan.clone(),
@@ -188,11 +192,12 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
         stats.clone(),
         recent,
         webhook_tx,
+        auth.clone(),
     );
     tasks.spawn(core.run(rx, opts.eval_interval, cancel.clone()));
     let app = Arc::new(AppState {
         plan: plan.clone(),
-        auth: opts.auth.clone(),
+        auth: auth.clone(),
         core: handles,
         hub,
         stats: stats.clone(),

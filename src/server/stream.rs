@@ -48,6 +48,7 @@ pub async fn stream(
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let you = caller(&app, &headers)?;
+    let credential = credential(&headers);
     if let Some(v) = q.protocol
         && !SUPPORTED.contains(&v)
     {
@@ -65,7 +66,7 @@ pub async fn stream(
         .max_frame_size(MAX_CLIENT_FRAME)
         .on_upgrade(move |socket| async move {
             Stats::bump(&app.stats.stream_clients);
-            if let Err(e) = serve_stream(&app, socket, resume, you).await {
+            if let Err(e) = serve_stream(&app, socket, resume, you, credential).await {
                 tracing::debug!(error = %e, "stream client left");
             }
             Stats::drop_one(&app.stats.stream_clients);
@@ -132,7 +133,9 @@ async fn serve_stream(
     mut socket: WebSocket,
     resume: Option<(u64, u64)>,
     you: crate::engine::Actor,
+    credential: Option<String>,
 ) -> Result<(), axum::Error> {
+    let mut tokens = app.auth.subscribe();
     // Subscribe before catching up: anything published meanwhile is queued, and skipped by seq.
     let mut rx = app.hub.subscribe();
     let hello = ServerMessage::Hello {
@@ -189,6 +192,9 @@ async fn serve_stream(
                 Some(Ok(_)) => {}
             },
             _ = ping.tick() => send_msg(&mut socket, &ServerMessage::Ping { seq: last, now: app.clock.now().0 }).await?,
+            Ok(()) = tokens.changed() => if revoked(app, credential.as_deref()) {
+                return close_revoked(&mut socket).await;
+            },
         }
     }
 }
@@ -224,18 +230,24 @@ pub async fn config_stream(
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     caller(&app, &headers)?;
+    let credential = credential(&headers);
     let ws = ws.map_err(not_websocket)?;
     Ok(ws
         .read_buffer_size(READ_BUFFER)
         .max_message_size(MAX_CLIENT_FRAME)
         .on_upgrade(move |socket| async move {
             Stats::bump(&app.stats.config_subscribers);
-            let _ = serve_config(&app, socket).await;
+            let _ = serve_config(&app, socket, credential).await;
             Stats::drop_one(&app.stats.config_subscribers);
         }))
 }
 
-async fn serve_config(app: &AppState, mut socket: WebSocket) -> Result<(), axum::Error> {
+async fn serve_config(
+    app: &AppState,
+    mut socket: WebSocket,
+    credential: Option<String>,
+) -> Result<(), axum::Error> {
+    let mut tokens = app.auth.subscribe();
     // One cancellation future per connection: creating one per loop turn would register on
     // the token's shared waiter list again and again, which 10,000 subscribers waking at once
     // turn into lock contention.
@@ -267,6 +279,32 @@ async fn serve_config(app: &AppState, mut socket: WebSocket) -> Result<(), axum:
                 Some(Err(e)) => return close_for(&mut socket, e).await,
                 Some(Ok(_)) => {}
             },
+            Ok(()) = tokens.changed() => if revoked(app, credential.as_deref()) {
+                return close_revoked(&mut socket).await;
+            },
         }
     }
+}
+
+/// The `Authorization` header a stream was opened with, to check again when tokens change.
+fn credential(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Whether the tokens now in force no longer let this stream's caller in.
+fn revoked(app: &AppState, credential: Option<&str>) -> bool {
+    app.auth.get().authenticate(credential).is_err()
+}
+
+/// Ends a stream whose token was revoked: close code 1008 (policy violation) with why.
+async fn close_revoked(socket: &mut WebSocket) -> Result<(), axum::Error> {
+    let frame = axum::extract::ws::CloseFrame {
+        code: 1008,
+        reason: "token revoked".into(),
+    };
+    let _ = socket.send(Message::Close(Some(frame))).await;
+    Ok(())
 }

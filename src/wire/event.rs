@@ -135,6 +135,13 @@ pub enum Refusal {
         /// Why.
         message: String,
     },
+    /// The sign-off is not listed on the caller's token.
+    SignoffNotYours {
+        /// The sign-off's name in the plan.
+        signoff: String,
+        /// The gate asked for.
+        gate: String,
+    },
     /// The idempotency key was already used for a different request.
     IdempotencyKeyReused {
         /// The key.

@@ -82,7 +82,7 @@ pub fn fixed_app() -> State {
         now: now.0,
         name: plan.profile().rollout.name.clone(),
         state: convert::state(&engine::view::state_view(&plan, &state.rollout)),
-        gates: convert::gates(&state.live.gates),
+        gates: convert::gates(&state.live.gates, &cutover::server::auth::Auth::Open),
         alerts: convert::alerts(&engine::alerts::firing(&plan, &state.rollout, &state.live)),
         judge: convert::rollups(&engine::compare::rollups(&plan, &state)),
         data_at: Some(now.0),

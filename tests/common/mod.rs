@@ -41,7 +41,21 @@ pub fn t0() -> Timestamp {
 }
 
 /// `name:role` → an actor (`alice:operator`, `rule:x:system`).
+/// `name:role`, or `name:role[cfo,risk]` for a token holder who may give only those sign-offs
+/// (without brackets: every sign-off, four eyes off, as an open server's local user).
 pub fn actor(spec: &str) -> Actor {
+    let (spec, listed) = match spec.split_once('[') {
+        Some((s, rest)) => {
+            let list = rest.trim_end_matches(']');
+            let listed: Vec<String> = list
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+            (s, Some(listed))
+        }
+        None => (spec, None),
+    };
     let (name, role) = spec.rsplit_once(':').unwrap_or((spec, "operator"));
     let role = match role {
         "viewer" => Role::Viewer,
@@ -50,7 +64,10 @@ pub fn actor(spec: &str) -> Actor {
         "system" => Role::System,
         other => panic!("unknown role {other}"),
     };
-    Actor::new(name, role)
+    match listed {
+        Some(l) => Actor::new(name, role).with_signoffs(l),
+        None => Actor::new(name, role),
+    }
 }
 
 /// An action request from its text form.

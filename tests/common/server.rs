@@ -1,6 +1,6 @@
 //! A control plane for tests: in-process on an ephemeral loopback port, with a tokens file
-//! for alice (operator), ada (admin), vic (viewer) and bob (operator), a temporary data
-//! directory, and a small HTTP helper.
+//! for alice (operator), ada (admin, who may give the `qa-lead` sign-off), vic (viewer) and
+//! bob (operator), a temporary data directory, and a small HTTP helper.
 
 #![allow(dead_code)]
 
@@ -27,6 +27,7 @@ token = "bob-operator-token"
 name = "ada"
 role = "admin"
 token = "ada-admin-token"
+signoffs = ["qa-lead"]
 
 [[token]]
 name = "vic"
@@ -51,6 +52,7 @@ pub fn options(profile: &str, dir: &std::path::Path) -> ServeOptions {
     let plan = Arc::new(super::profile(profile));
     ServeOptions {
         recover: false,
+        tokens_file: None,
         manners: cutover::server::listen::Manners::default(),
         plan,
         listen: "127.0.0.1:0".parse().unwrap(),

@@ -76,7 +76,14 @@ pub fn refusal(r: &Refusal) -> wire::Refusal {
             expected: *expected,
             current: *current,
         },
-        Refusal::GatesFailing { gates: g } => wire::Refusal::GatesFailing { gates: gates(g) },
+        // History: who may give a sign-off is told by the live gates, not by old refusals.
+        Refusal::GatesFailing { gates: g } => wire::Refusal::GatesFailing {
+            gates: gates(g, &crate::server::auth::Auth::Tokens(Vec::new())),
+        },
+        Refusal::NotYourSignoff { signoff, gate } => wire::Refusal::SignoffNotYours {
+            signoff: signoff.clone(),
+            gate: gate.clone(),
+        },
         Refusal::KeyReused {
             key,
             first,

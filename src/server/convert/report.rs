@@ -7,11 +7,12 @@ use crate::engine::live::AlertSource;
 use crate::engine::{FiringAlert, GateKind, GateReport, GateStatus};
 use crate::judge::{Judgement, MetricComparison, MetricVerdict, Verdict};
 use crate::plan::Tier;
+use crate::server::auth::Auth;
 use crate::wire;
 
 /// The wire's gate report.
 #[must_use]
-pub fn gate(g: &GateReport) -> wire::Gate {
+pub fn gate(g: &GateReport, auth: &Auth) -> wire::Gate {
     let status = match g.status {
         GateStatus::Pass => wire::GateStatus::Pass,
         GateStatus::Fail => wire::GateStatus::Fail,
@@ -33,7 +34,7 @@ pub fn gate(g: &GateReport) -> wire::Gate {
         GateKind::Legacy { held } => wire::GateKind::Legacy { held: held.clone() },
         GateKind::Signoff { signoff, given_by } => wire::GateKind::Signoff {
             signoff: signoff.clone(),
-            may_give: vec!["any admin".into()],
+            may_give: auth.holders(signoff),
             given_by: given_by.clone(),
         },
     };
@@ -47,8 +48,8 @@ pub fn gate(g: &GateReport) -> wire::Gate {
 
 /// The wire's gate reports.
 #[must_use]
-pub fn gates(gates: &[GateReport]) -> Vec<wire::Gate> {
-    gates.iter().map(gate).collect()
+pub fn gates(gates: &[GateReport], auth: &Auth) -> Vec<wire::Gate> {
+    gates.iter().map(|g| gate(g, auth)).collect()
 }
 
 /// The wire's tier.
