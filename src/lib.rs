@@ -21,5 +21,6 @@ pub mod settings;
 pub mod sim;
 pub mod sources;
 pub mod time;
+pub mod tls;
 pub mod tui;
 pub mod wire;

@@ -39,6 +39,8 @@ pub struct Settings {
     pub body_timeout: Option<String>,
     /// Connections served at once.
     pub max_connections: Option<usize>,
+    /// A PEM file of CA certificates to trust beside the system's.
+    pub ca_cert: Option<PathBuf>,
     /// Dashboard theme.
     pub theme: Option<String>,
     /// When the dashboard rings the terminal bell: `critical` (default), `all` or `off`.
@@ -65,6 +67,7 @@ pub const KEYS: &[&str] = &[
     "header_timeout",
     "body_timeout",
     "max_connections",
+    "ca_cert",
     "theme",
     "bell",
     "flash",

@@ -154,6 +154,8 @@ pub async fn run_demo(args: DemoArgs, settings: Settings) -> Result<ExitCode> {
     let opts = ServeOptions {
         recover: false,
         tokens_file: None,
+        tls: None,
+        allow_plaintext: false,
         manners: server::listen::Manners::default(),
         plan: plan.clone(),
         listen: "127.0.0.1:0".parse().expect("address"),

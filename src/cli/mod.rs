@@ -31,6 +31,10 @@ pub struct Cli {
     /// Settings file (default: $XDG_CONFIG_HOME/cutover/config.toml).
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Trust the CA certificates in this PEM file too, beside the system's, for every https://
+    /// and wss:// connection (also the `ca_cert` setting and CUTOVER_CA_CERT).
+    #[arg(long, global = true, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -235,6 +239,14 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let settings = || Settings::load(cli.config.as_deref()).map_err(|e| eyre!(e));
+    crate::tls::install();
+    let ca = cli
+        .ca_cert
+        .clone()
+        .or_else(|| Settings::load(cli.config.as_deref()).ok()?.ca_cert);
+    if let Some(ca) = ca {
+        crate::tls::trust_also(&ca).map_err(|e| eyre!(e))?;
+    }
     let command = cli.command.unwrap_or(Command::Tui(cli.tui));
     match command {
         Command::Tui(args) => small_runtime()?.block_on(dashboard::run_tui(args, settings()?)),

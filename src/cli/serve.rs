@@ -67,6 +67,15 @@ pub struct ServeArgs {
     /// Connections served at once; more are closed at accept (default 50000).
     #[arg(long, value_name = "N")]
     max_connections: Option<usize>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve plain HTTP beyond loopback anyway (only behind a TLS proxy).
+    #[arg(long)]
+    allow_plaintext: bool,
     /// If the journal is damaged, keep its verified records, move the damaged files aside and
     /// start a new lineage (instead of refusing to start).
     #[arg(long)]
@@ -155,6 +164,13 @@ pub fn options(args: ServeArgs, settings: &Settings) -> Result<ServeOptions> {
         clock: Clock::sped_up(args.speed),
         recover: args.recover,
         manners,
+        tls: match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => {
+                Some(crate::tls::server_config(cert, key).map_err(|e| eyre!(e))?)
+            }
+            _ => None,
+        },
+        allow_plaintext: args.allow_plaintext,
         tokens_file,
     })
 }
@@ -202,10 +218,11 @@ pub async fn run(args: ServeArgs, settings: Settings) -> Result<ExitCode> {
         .wrap_err_with(|| format!("creating {}", opts.data.display()))?;
     let _log = lifecycle::log_to_file(&opts.data, "cutover.log");
     let data = opts.data.clone();
+    let scheme = if opts.tls.is_some() { "https" } else { "http" };
     let mut running = server::start(opts).await?;
     let revision = running.app.core.snapshot.borrow().state.revision;
     eprintln!(
-        "cutover serve: listening on http://{} · data {} · journal at revision {revision}",
+        "cutover serve: listening on {scheme}://{} · data {} · journal at revision {revision}",
         running.addr,
         data.display()
     );

@@ -85,7 +85,7 @@ impl Client {
     /// A client for `base` (e.g. `http://127.0.0.1:7070`) with an optional bearer token.
     #[must_use]
     pub fn new(base: &str, token: Option<String>) -> Client {
-        let http = reqwest::Client::builder()
+        let http = crate::tls::http_client()
             .timeout(Duration::from_secs(10))
             .build()
             .expect("http client");
@@ -220,7 +220,14 @@ impl Client {
                 .map_err(|_| protocol("the token has characters a header cannot carry".into()))?;
             request.headers_mut().insert("authorization", value);
         }
-        match tokio_tungstenite::connect_async(request).await {
+        let connector = if url.starts_with("wss://") {
+            let config = crate::tls::client_config().map_err(protocol)?;
+            Some(tokio_tungstenite::Connector::Rustls(config))
+        } else {
+            None
+        };
+        match tokio_tungstenite::connect_async_tls_with_config(request, None, false, connector).await
+        {
             Ok((stream, _)) => Ok(stream),
             Err(tungstenite::Error::Http(response)) => {
                 let status = response.status().as_u16();

@@ -1,8 +1,8 @@
-//! Serving connections with manners: each connection's request headers must arrive within the
-//! header timeout and its body within the body timeout (a client dribbling bytes is cut off,
-//! not waited for), and at most `max_connections` are served at once (more are closed at
-//! accept). HTTP/1.1 with upgrades (WebSocket) on hyper, one task per connection, stopped
-//! gracefully by the cancellation token.
+//! Serving connections with manners: each connection's TLS handshake (when the server has a
+//! certificate) and request headers must arrive within the header timeout and its body within
+//! the body timeout (a client dribbling bytes is cut off, not waited for), and at most
+//! `max_connections` are served at once (more are closed at accept). HTTP/1.1 with upgrades
+//! (WebSocket) on hyper, one task per connection, stopped gracefully by the cancellation token.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -49,9 +49,11 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     manners: Manners,
+    tls: Option<Arc<rustls::ServerConfig>>,
     stats: Arc<Stats>,
     cancel: CancellationToken,
 ) {
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     loop {
         let (socket, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -74,28 +76,46 @@ pub async fn serve(
         let _ = socket.set_nodelay(true);
         Stats::bump(&stats.connections_open);
         let (router, stats, cancel) = (router.clone(), stats.clone(), cancel.clone());
+        let acceptor = acceptor.clone();
         tokio::spawn(async move {
-            let body_timeout = manners.body_timeout;
-            let service = TowerToHyperService::new(router.map_request(move |req: Request<_>| {
-                req.map(|b: hyper::body::Incoming| Body::new(Deadline::new(b, body_timeout)))
-            }));
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            builder
-                .timer(TokioTimer::new())
-                .header_read_timeout(manners.header_timeout);
-            let conn = builder
-                .serve_connection(TokioIo::new(socket), service)
-                .with_upgrades();
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                () = cancel.cancelled() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
+            match acceptor {
+                None => serve_io(socket, router, manners, cancel).await,
+                Some(acceptor) => {
+                    let handshake =
+                        tokio::time::timeout(manners.header_timeout, acceptor.accept(socket));
+                    if let Ok(Ok(stream)) = handshake.await {
+                        serve_io(stream, router, manners, cancel).await;
+                    }
                 }
             }
             stats.connections_open.fetch_sub(1, Ordering::Relaxed);
         });
+    }
+}
+
+/// Serves one connection (plain TCP or TLS) until it ends or `cancel`.
+async fn serve_io<I>(io: I, router: Router, manners: Manners, cancel: CancellationToken)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let body_timeout = manners.body_timeout;
+    let service = TowerToHyperService::new(router.map_request(move |req: Request<_>| {
+        req.map(|b: hyper::body::Incoming| Body::new(Deadline::new(b, body_timeout)))
+    }));
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(manners.header_timeout);
+    let conn = builder
+        .serve_connection(TokioIo::new(io), service)
+        .with_upgrades();
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        () = cancel.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
     }
 }
 

@@ -76,6 +76,10 @@ pub struct ServeOptions {
     pub clock: Clock,
     /// Timeouts and the connection cap.
     pub manners: listen::Manners,
+    /// The certificate and key to serve HTTPS with.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Serve plain HTTP beyond loopback anyway (a TLS proxy in front).
+    pub allow_plaintext: bool,
     /// Recover a damaged journal (keep its verified prefix under a new lineage) instead of
     /// refusing to start.
     pub recover: bool,
@@ -127,6 +131,11 @@ pub enum StartError {
         "refusing to listen on {0} without a tokens file: pass --tokens FILE, or listen on 127.0.0.1"
     )]
     OpenOnNetwork(SocketAddr),
+    /// Plain HTTP on a reachable address: tokens would cross the network in clear text.
+    #[error(
+        "refusing to listen on {0} without TLS: bearer tokens would cross the network in clear text. Pass --tls-cert FILE --tls-key FILE, or --allow-plaintext if a TLS proxy sits in front"
+    )]
+    PlaintextOnNetwork(SocketAddr),
     /// The journal failed.
     #[error(transparent)]
     Journal(#[from] crate::journal::JournalError),
@@ -144,6 +153,9 @@ pub enum StartError {
 pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
     if opts.auth.is_open() && !opts.listen.ip().is_loopback() {
         return Err(StartError::OpenOnNetwork(opts.listen));
+    }
+    if opts.tls.is_none() && !opts.allow_plaintext && !opts.listen.ip().is_loopback() {
+        return Err(StartError::PlaintextOnNetwork(opts.listen));
     }
     let plan = opts.plan.clone();
     let clock = opts.clock;
@@ -223,6 +235,7 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
         listener,
         router(app.clone()),
         opts.manners,
+        opts.tls.clone(),
         stats.clone(),
         cancel.clone(),
     ));

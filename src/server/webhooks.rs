@@ -26,7 +26,7 @@ pub async fn deliver(
     stats: Arc<Stats>,
     cancel: CancellationToken,
 ) {
-    let client = reqwest::Client::builder()
+    let client = crate::tls::http_client()
         .timeout(TIMEOUT)
         .build()
         .expect("http client");

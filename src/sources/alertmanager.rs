@@ -76,7 +76,7 @@ impl Alertmanager {
     /// A reader for the Alertmanager at `base` (e.g. `http://127.0.0.1:9093`).
     #[must_use]
     pub fn new(base: &str) -> Alertmanager {
-        let client = reqwest::Client::builder()
+        let client = crate::tls::http_client()
             .timeout(Duration::from_secs(3))
             .build()
             .expect("http client");

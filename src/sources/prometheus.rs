@@ -50,7 +50,7 @@ impl Prometheus {
     /// A reader for the Prometheus at `base` (e.g. `http://127.0.0.1:9090`).
     #[must_use]
     pub fn new(base: &str, plan: Arc<Plan>) -> Prometheus {
-        let client = reqwest::Client::builder()
+        let client = crate::tls::http_client()
             .timeout(QUERY_TIMEOUT)
             .build()
             .expect("http client");

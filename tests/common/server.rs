@@ -53,6 +53,8 @@ pub fn options(profile: &str, dir: &std::path::Path) -> ServeOptions {
     ServeOptions {
         recover: false,
         tokens_file: None,
+        tls: None,
+        allow_plaintext: false,
         manners: cutover::server::listen::Manners::default(),
         plan,
         listen: "127.0.0.1:0".parse().unwrap(),

@@ -1,0 +1,120 @@
+//! TLS end to end, with a certificate authority and a server certificate made by the test
+//! (rcgen): `cutover serve --tls-cert/--tls-key` answers the CLI over https:// with
+//! `--ca-cert`, the stream and the config stream over wss://, plain HTTP gets no answer from
+//! it, and binding beyond loopback without TLS is refused unless `--allow-plaintext`.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use common::server::{TestServer, options};
+use cutover::client::Client;
+use cutover::server::{self, StartError};
+use cutover::wire::ServerMessage;
+use futures_util::StreamExt;
+
+/// Writes `ca.pem`, `server.pem` and `server.key` (for 127.0.0.1 and localhost) into `dir`.
+fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let params =
+        CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
+    let cert = params.signed_by(&key, &issuer).unwrap();
+    let paths = (
+        dir.join("ca.pem"),
+        dir.join("server.pem"),
+        dir.join("server.key"),
+    );
+    std::fs::write(&paths.0, ca.pem()).unwrap();
+    std::fs::write(&paths.1, cert.pem()).unwrap();
+    std::fs::write(&paths.2, key.serialize_pem()).unwrap();
+    paths
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clients_speak_https_and_wss_to_a_tls_server() {
+    let certs = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = certificates(certs.path());
+    let tls = cutover::tls::server_config(&cert, &key).unwrap();
+    let s = TestServer::with("minimal", |o| o.tls = Some(tls)).await;
+    let https = s.base.replace("http://", "https://");
+    cutover::tls::trust_also(&ca).unwrap();
+    let client = Client::new(&https, Some("vic-viewer-token".into()));
+    let state = client.state().await.unwrap();
+    assert_eq!(state.rollout, "minimal");
+    let mut stream = client.stream(None).await.unwrap();
+    let first = stream.next().await.unwrap().unwrap();
+    let hello: ServerMessage = serde_json::from_str(first.to_text().unwrap()).unwrap();
+    assert!(matches!(hello, ServerMessage::Hello { .. }), "{hello:?}");
+    // Plain HTTP to the TLS port gets no HTTP answer.
+    let plain = reqwest::get(format!("{}/healthz", s.base)).await;
+    assert!(plain.is_err() || !plain.unwrap().status().is_success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plain_http_beyond_loopback_is_refused_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = options("minimal", dir.path());
+    opts.listen = "0.0.0.0:0".parse().unwrap();
+    let err = server::start(opts.clone()).await.err().unwrap();
+    assert!(matches!(err, StartError::PlaintextOnNetwork(_)), "{err}");
+    assert!(err.to_string().contains("--tls-cert FILE --tls-key FILE, or --allow-plaintext"));
+    opts.allow_plaintext = true;
+    let running = server::start(opts).await.unwrap();
+    running.cancel.cancel();
+}
+
+#[test]
+fn the_cli_reaches_serve_over_https_with_its_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = certificates(dir.path());
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(["serve", "--profile", "minimal", "--listen", "127.0.0.1:0", "--tls-cert"])
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .env("XDG_CONFIG_HOME", dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(serve.stderr.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("serve printed its address").unwrap();
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    assert!(base.starts_with("https://"), "{base}");
+    let status = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .args(["status", "--connect", &base])
+            .args(extra)
+            .env("XDG_CONFIG_HOME", dir.path())
+            .env_remove("CUTOVER_CA_CERT")
+            .output()
+            .unwrap()
+    };
+    let trusted = status(&["--ca-cert", ca.to_str().unwrap()]);
+    assert!(
+        trusted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&trusted.stderr)
+    );
+    assert!(String::from_utf8_lossy(&trusted.stdout).contains("minimal"));
+    let untrusted = status(&[]);
+    assert_eq!(untrusted.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&untrusted.stderr);
+    assert!(err.contains("cannot reach") && err.to_lowercase().contains("certificate"), "{err}");
+    let _ = serve.kill();
+    let _ = serve.wait();
+}
