@@ -80,10 +80,17 @@ pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig
         .collect::<Result<_, _>>()
         .map_err(|e| format!("--tls-cert {}: not a PEM certificate: {e}", cert.display()))?;
     if chain.is_empty() {
-        return Err(format!("--tls-cert {}: no certificate in it", cert.display()));
+        return Err(format!(
+            "--tls-cert {}: no certificate in it",
+            cert.display()
+        ));
     }
-    let key = PrivateKeyDer::from_pem_file(key)
-        .map_err(|e| format!("--tls-key {}: no PEM private key in it ({e})", key.display()))?;
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| {
+        format!(
+            "--tls-key {}: no PEM private key in it ({e})",
+            key.display()
+        )
+    })?;
     let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))

@@ -65,7 +65,10 @@ async fn plain_http_beyond_loopback_is_refused_unless_allowed() {
     opts.listen = "0.0.0.0:0".parse().unwrap();
     let err = server::start(opts.clone()).await.err().unwrap();
     assert!(matches!(err, StartError::PlaintextOnNetwork(_)), "{err}");
-    assert!(err.to_string().contains("--tls-cert FILE --tls-key FILE, or --allow-plaintext"));
+    assert!(
+        err.to_string()
+            .contains("--tls-cert FILE --tls-key FILE, or --allow-plaintext")
+    );
     opts.allow_plaintext = true;
     let running = server::start(opts).await.unwrap();
     running.cancel.cancel();
@@ -76,7 +79,14 @@ fn the_cli_reaches_serve_over_https_with_its_ca() {
     let dir = tempfile::tempdir().unwrap();
     let (ca, cert, key) = certificates(dir.path());
     let mut serve = Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .args(["serve", "--profile", "minimal", "--listen", "127.0.0.1:0", "--tls-cert"])
+        .args([
+            "serve",
+            "--profile",
+            "minimal",
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-cert",
+        ])
         .arg(&cert)
         .arg("--tls-key")
         .arg(&key)
@@ -114,7 +124,10 @@ fn the_cli_reaches_serve_over_https_with_its_ca() {
     let untrusted = status(&[]);
     assert_eq!(untrusted.status.code(), Some(1));
     let err = String::from_utf8_lossy(&untrusted.stderr);
-    assert!(err.contains("cannot reach") && err.to_lowercase().contains("certificate"), "{err}");
+    assert!(
+        err.contains("cannot reach") && err.to_lowercase().contains("certificate"),
+        "{err}"
+    );
     let _ = serve.kill();
     let _ = serve.wait();
 }

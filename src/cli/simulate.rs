@@ -93,7 +93,9 @@ pub async fn run(args: SimArgs, settings: Settings) -> Result<ExitCode> {
         .interval
         .parse()
         .map_err(|e| eyre!("--interval: {e}"))?;
-    let http = crate::tls::http_client().build().map_err(|e| eyre!("http client: {e}"))?;
+    let http = crate::tls::http_client()
+        .build()
+        .map_err(|e| eyre!("http client: {e}"))?;
     let with_token = |r: reqwest::RequestBuilder| match &token {
         Some(t) => r.bearer_auth(t),
         None => r,

@@ -226,7 +226,8 @@ impl Client {
         } else {
             None
         };
-        match tokio_tungstenite::connect_async_tls_with_config(request, None, false, connector).await
+        match tokio_tungstenite::connect_async_tls_with_config(request, None, false, connector)
+            .await
         {
             Ok((stream, _)) => Ok(stream),
             Err(tungstenite::Error::Http(response)) => {
