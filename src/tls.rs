@@ -40,7 +40,6 @@ fn extra_roots() -> Vec<CertificateDer<'static>> {
 }
 
 /// An HTTP client builder that trusts what the process trusts.
-#[must_use]
 pub fn http_client() -> reqwest::ClientBuilder {
     install();
     let extra = extra_roots()

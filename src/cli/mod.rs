@@ -56,7 +56,7 @@ enum Command {
         command: JournalCommand,
     },
     /// Run the control plane.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Run the fleet simulator against a control plane.
     Sim(simulate::SimArgs),
     /// Show the rollout's state.
@@ -272,7 +272,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             JournalCommand::Backup { data, to } => journal::backup(&data, &to),
             JournalCommand::Restore { from, data } => journal::restore(&from, &data),
         },
-        Command::Serve(args) => runtime()?.block_on(serve::run(args, settings()?)),
+        Command::Serve(args) => runtime()?.block_on(serve::run(*args, settings()?)),
         Command::Sim(args) => runtime()?.block_on(simulate::run(args, settings()?)),
         Command::Status { json, remote } => {
             runtime()?.block_on(remote::status(&remote::client(&remote, &settings()?), json))
