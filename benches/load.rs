@@ -138,7 +138,7 @@ async fn fanout() {
             }
         }));
     }
-    let http = reqwest::Client::new();
+    let http = cutover::tls::http_client().build().unwrap();
     let samples: Vec<serde_json::Value> = ["legacy", "enhanced"].iter().map(|v| serde_json::json!({"metric": "error_rate", "cohort": "sales/individual_collectors", "variant": v, "value": 0.004, "count": 100})).collect();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (cpu0, msgs0, t0) = (
@@ -207,7 +207,7 @@ async fn kill(subscribers: usize) {
             eprintln!("kill: {} subscribers connected", i + 1);
         }
     }
-    let http = reqwest::Client::new();
+    let http = cutover::tls::http_client().build().unwrap();
     let mut latencies = Vec::new();
     for round in 0..5 {
         let cpu0 = cpu_seconds(server.child.id());
@@ -253,7 +253,7 @@ async fn ingest() {
         .map(|i| serde_json::json!({"metric": "error_rate", "cohort": "sales/individual_collectors", "variant": if i % 2 == 0 { "legacy" } else { "enhanced" }, "value": 0.004, "count": 1}))
         .collect();
     let body = Arc::new(serde_json::to_vec(&batch).unwrap());
-    let http = reqwest::Client::new();
+    let http = cutover::tls::http_client().build().unwrap();
     let accepted = Arc::new(AtomicU64::new(0));
     let (cpu0, t0) = (cpu_seconds(server.child.id()), Instant::now());
     let mut senders = Vec::new();
@@ -295,7 +295,7 @@ async fn ingest() {
 
 async fn assign() {
     let server = serve("vividwalls", "10s");
-    let http = reqwest::Client::builder()
+    let http = cutover::tls::http_client()
         .pool_max_idle_per_host(64)
         .build()
         .unwrap();
@@ -371,7 +371,7 @@ async fn restart() {
         opened.journal.append(&batch).unwrap();
     }
     drop(opened);
-    let http = reqwest::Client::new();
+    let http = cutover::tls::http_client().build().unwrap();
     let mut dir = dir;
     let mut times = Vec::new();
     for _ in 0..5 {

@@ -231,7 +231,7 @@ async fn sources_read_without_a_server() {
     let am = external::alertmanager(dir.path()).await;
     let reader = Alertmanager::new(&am.base);
     let alert = json!([{"labels": {"alertname": "QueueBacklog", "severity": "warning"}}]);
-    let http = reqwest::Client::new();
+    let http = cutover::tls::http_client().build().unwrap();
     let r = http
         .post(format!("{}/api/v2/alerts", am.base))
         .json(&alert)

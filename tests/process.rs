@@ -117,7 +117,7 @@ async fn write_until_refused(http: reqwest::Client, base: String) -> Vec<(String
 async fn kill_9_then_restart_loses_no_acknowledged_action() {
     let dir = tempfile::tempdir().unwrap();
     let serve = Serve::start(dir.path(), &[]);
-    let http = reqwest::Client::new();
+    let http = cutover::tls::http_client().build().unwrap();
     let base = serve.base.clone();
     let writer = tokio::spawn(write_until_refused(http.clone(), base.clone()));
     eventually(
@@ -351,7 +351,7 @@ async fn the_simulator_process_drives_an_automatic_rollback() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let http = reqwest::Client::new();
+    let http = cutover::tls::http_client().build().unwrap();
     eventually(
         "the enforced rule to roll shop/staff back",
         Duration::from_mins(1),
@@ -523,7 +523,7 @@ fn expected_failures_are_told_in_a_few_lines_without_backtraces() {
 async fn serve_refuses_a_shortened_journal_and_recovers_it_when_asked() {
     let dir = tempfile::tempdir().unwrap();
     let serve = Serve::start(dir.path(), &[]);
-    let http = reqwest::Client::new();
+    let http = cutover::tls::http_client().build().unwrap();
     let written = write_until_n(&http, &serve.base, 12).await;
     serve.kill9();
     let data = dir.path().join("data");

@@ -477,7 +477,11 @@ async fn an_open_server_refuses_to_listen_beyond_loopback() {
     assert!(err.to_string().contains("without a tokens file"), "{err}");
     opts.listen = "127.0.0.1:0".parse().unwrap();
     let running = server::start(opts).await.expect("loopback is fine");
-    let body: serde_json::Value = reqwest::get(format!("http://{}/v1/state", running.addr))
+    let body: serde_json::Value = cutover::tls::http_client()
+        .build()
+        .unwrap()
+        .get(format!("http://{}/v1/state", running.addr))
+        .send()
         .await
         .unwrap()
         .json()

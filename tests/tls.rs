@@ -54,7 +54,12 @@ async fn clients_speak_https_and_wss_to_a_tls_server() {
     let hello: ServerMessage = serde_json::from_str(first.to_text().unwrap()).unwrap();
     assert!(matches!(hello, ServerMessage::Hello { .. }), "{hello:?}");
     // Plain HTTP to the TLS port gets no HTTP answer.
-    let plain = reqwest::get(format!("{}/healthz", s.base)).await;
+    let plain = cutover::tls::http_client()
+        .build()
+        .unwrap()
+        .get(format!("{}/healthz", s.base))
+        .send()
+        .await;
     assert!(plain.is_err() || !plain.unwrap().status().is_success());
 }
 

@@ -54,7 +54,7 @@ fn binary(names: &[&str]) -> String {
 }
 
 async fn wait_ready(url: &str) {
-    let client = reqwest::Client::new();
+    let client = cutover::tls::http_client().build().unwrap();
     for _ in 0..500 {
         if client
             .get(url)

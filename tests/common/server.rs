@@ -83,7 +83,7 @@ impl TestServer {
             running,
             base,
             dir,
-            http: reqwest::Client::new(),
+            http: cutover::tls::http_client().build().unwrap(),
         }
     }
 
