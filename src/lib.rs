@@ -11,6 +11,7 @@ pub mod client;
 pub mod clock;
 pub mod demo;
 pub mod engine;
+pub mod fuzz;
 pub mod journal;
 pub mod judge;
 pub mod lifecycle;
