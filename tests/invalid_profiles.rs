@@ -120,3 +120,42 @@ fn a_missing_profile_file_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn questionable_plans_pass_with_warnings_and_fail_with_strict() {
+    let dir = common::root();
+    let expected =
+        std::fs::read_to_string(dir.join("tests/warnings/questionable.expected")).unwrap();
+    let check = |strict: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_cutover"));
+        c.current_dir(&dir).args(["plan", "check"]);
+        if strict {
+            c.arg("--strict");
+        }
+        c.arg("tests/warnings/questionable.toml").output().unwrap()
+    };
+    let lenient = check(false);
+    assert_eq!(lenient.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&lenient.stderr), expected);
+    assert!(String::from_utf8_lossy(&lenient.stdout).contains("4 warning(s)"));
+    let strict = check(true);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&strict.stderr).contains("4 warning(s), refused with --strict")
+    );
+    // The profiles that ship have none.
+    for profile in [
+        "aigentflow",
+        "aixtiv",
+        "minimal",
+        "react-playbook",
+        "vividwalls",
+    ] {
+        let plan = common::profile(profile);
+        let text = std::fs::read_to_string(dir.join(format!("profiles/{profile}.toml"))).unwrap();
+        assert!(
+            cutover::plan::warnings(&text, &plan).is_empty(),
+            "{profile}"
+        );
+    }
+}

@@ -141,11 +141,15 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum PlanCommand {
-    /// Check profiles; prints every problem as `file:line:col: field: message (hint)`.
+    /// Check profiles; prints every problem as `file:line:col: field: message (hint)`, and
+    /// warnings for questionable plans (exit 0 unless --strict).
     Check {
         /// Profile files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        strict: bool,
     },
     /// Print a readable outline of a profile (a file, or a built-in name).
     Show {
@@ -252,8 +256,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Tui(args) => small_runtime()?.block_on(dashboard::run_tui(args, settings()?)),
         Command::Demo(args) => runtime()?.block_on(dashboard::run_demo(args, settings()?)),
         Command::Plan {
-            command: PlanCommand::Check { files },
-        } => Ok(plan_check(&files)),
+            command: PlanCommand::Check { files, strict },
+        } => Ok(plan_check(&files, strict)),
         Command::Plan {
             command: PlanCommand::Show { profile },
         } => match plan::builtin::load(&profile) {
@@ -298,17 +302,52 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn plan_check(files: &[PathBuf]) -> ExitCode {
+fn plan_check(files: &[PathBuf], strict: bool) -> ExitCode {
     let mut ok = true;
     for file in files {
-        match plan::load_file(file) {
-            Ok(p) => println!(
-                "{}: ok ({} cohorts, {} phases, {} steps)",
-                file.display(),
-                p.cohorts().len(),
-                p.profile().phases.len(),
-                p.steps().len()
-            ),
+        let name = file.display().to_string();
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) => {
+                ok = false;
+                eprintln!("{name}: cannot read: {e}");
+                continue;
+            }
+        };
+        match plan::load_str(&name, &text) {
+            Ok(p) => {
+                let warnings = plan::warnings(&text, &p);
+                for w in &warnings {
+                    let hint = w
+                        .hint
+                        .as_ref()
+                        .map(|h| format!(" ({h})"))
+                        .unwrap_or_default();
+                    eprintln!(
+                        "{name}:{}:{}: {}: warning: {}{hint}",
+                        w.line, w.column, w.path, w.message
+                    );
+                }
+                if strict && !warnings.is_empty() {
+                    ok = false;
+                    eprintln!(
+                        "{name}: {} warning(s), refused with --strict",
+                        warnings.len()
+                    );
+                } else {
+                    println!(
+                        "{name}: ok ({} cohorts, {} phases, {} steps{})",
+                        p.cohorts().len(),
+                        p.profile().phases.len(),
+                        p.steps().len(),
+                        if warnings.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", {} warning(s)", warnings.len())
+                        }
+                    );
+                }
+            }
             Err(e) => {
                 ok = false;
                 eprintln!("{e}");

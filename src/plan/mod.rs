@@ -19,7 +19,7 @@ pub mod weight;
 use std::collections::{BTreeMap, HashMap};
 
 pub use condition::{Comparison, Condition, Operand, Selector, Tier};
-pub use load::{PlanError, load_file, load_str};
+pub use load::{Located, PlanError, load_file, load_str, warnings};
 pub use model::*;
 pub use weight::Weight;
 

@@ -13,6 +13,9 @@ use super::path::FieldPath;
 
 mod rules;
 mod sim;
+mod warnings;
+
+pub use warnings::warnings;
 
 /// One thing wrong with a plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
