@@ -270,3 +270,40 @@ fn a_journal_from_before_the_chain_opens_and_is_chained() {
         "{report}"
     );
 }
+
+#[test]
+fn a_damaged_page_of_the_checkpointed_file_is_refused_and_the_rest_salvaged() {
+    let plan = common::profile("minimal");
+    let dir = tempfile::tempdir().unwrap();
+    let mut opened = Journal::open(dir.path(), &plan, t0()).unwrap();
+    for t in transitions(&plan, 400) {
+        opened.journal.append(std::slice::from_ref(&t)).unwrap();
+    }
+    drop(opened); // checkpointed: every record is in journal.db now
+    let db = dir.path().join("journal.db");
+    let pages = std::fs::metadata(&db).unwrap().len() / 4096;
+    assert!(pages > 8, "{pages} pages");
+    overwrite(&db, (pages / 2) * 4096, &[0x5a; 4096]);
+    let report = refused(dir.path(), &plan);
+    assert!(!report.intact());
+    let text = report.to_string();
+    assert!(
+        text.contains("is damaged") && text.contains("Nothing was changed"),
+        "{text}"
+    );
+    let salvage = journal::salvage(dir.path()).unwrap();
+    assert!(
+        salvage.records.len() >= 100 && salvage.records.len() < 400,
+        "salvaged {}",
+        salvage.records.len()
+    );
+    // What can be read comes back in order, each record the one written.
+    let written = transitions(&plan, 400);
+    for r in &salvage.records {
+        assert_eq!(r.transition.revision, r.seq);
+        assert_eq!(
+            r.transition.reason,
+            written[usize::try_from(r.seq).unwrap() - 1].reason
+        );
+    }
+}
