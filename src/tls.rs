@@ -97,7 +97,13 @@ pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig
     .map_err(|e| e.to_string())?
     .with_no_client_auth()
     .with_single_cert(chain, key)
-    .map_err(|e| format!("--tls-cert/--tls-key: {e}"))?;
+    .map_err(|e| match e {
+        rustls::Error::InconsistentKeys(_) => {
+            "--tls-key does not belong to --tls-cert (the key does not match the certificate)"
+                .to_owned()
+        }
+        other => format!("--tls-cert/--tls-key: {other}"),
+    })?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }

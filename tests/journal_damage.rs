@@ -307,3 +307,38 @@ fn a_damaged_page_of_the_checkpointed_file_is_refused_and_the_rest_salvaged() {
         );
     }
 }
+
+#[test]
+fn export_and_backup_leave_an_emptied_database_and_its_wal_alone() {
+    let (dir, plan) = crashed(6);
+    std::fs::File::create(dir.path().join("journal.db")).unwrap();
+    let before = files(dir.path());
+    let salvage = journal::salvage(dir.path()).unwrap();
+    assert!(salvage.records.is_empty() && !salvage.report.intact());
+    let err = journal::backup(dir.path(), &dir.path().join("b.db"))
+        .err()
+        .unwrap();
+    assert!(matches!(err, JournalError::Damaged(_)), "{err}");
+    assert_eq!(
+        files(dir.path()),
+        before,
+        "the WAL, which holds every record, is kept"
+    );
+    // Recovery then starts paused: a lost record may have been a kill.
+    let recovery = journal::recover(dir.path(), t0()).unwrap().unwrap();
+    assert!(recovery.aside.join("journal.db-wal").exists());
+    let opened = Journal::open(dir.path(), &plan, t0()).unwrap();
+    assert_eq!(opened.rollout.status, cutover::engine::Status::Paused);
+}
+
+#[test]
+fn verify_without_a_journal_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(["journal", "verify", "--data"])
+        .arg(dir.path().join("typo"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no journal in"));
+}

@@ -34,9 +34,14 @@ pub fn export(data: &Path, format: Format) -> Result<ExitCode> {
         }
     }
     let stdout = std::io::stdout().lock();
-    match format {
-        Format::Jsonl => journal::export::jsonl(&salvage.records, stdout)?,
-        Format::Csv => journal::export::csv(&salvage.records, stdout)?,
+    let written = match format {
+        Format::Jsonl => journal::export::jsonl(&salvage.records, stdout),
+        Format::Csv => journal::export::csv(&salvage.records, stdout),
+    };
+    match written {
+        // `export | head` closes the pipe early: that is the reader's choice, not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other?,
     }
     Ok(if salvage.report.intact() {
         ExitCode::SUCCESS
@@ -47,6 +52,15 @@ pub fn export(data: &Path, format: Format) -> Result<ExitCode> {
 
 /// `cutover journal verify`.
 pub fn verify(data: &Path) -> ExitCode {
+    let files = [journal::FILE_NAME, journal::HEAD_FILE];
+    if !files.iter().any(|f| data.join(f).exists()) {
+        eprintln!(
+            "error: no journal in {} (expected {}): check --data",
+            data.display(),
+            journal::FILE_NAME
+        );
+        return ExitCode::FAILURE;
+    }
     let report = journal::verify(data);
     if report.intact() {
         println!("{report}");

@@ -106,7 +106,7 @@ enum Command {
         #[command(flatten)]
         act: ActArgs,
     },
-    /// Sign off a gate (admin).
+    /// Sign off a gate (a token that lists the gate's sign-off, whatever its role).
     Approve {
         /// The sign-off gate's id.
         gate: String,

@@ -233,8 +233,8 @@ pub async fn run(args: ServeArgs, settings: Settings) -> Result<ExitCode> {
     }
     if let Some(r) = &running.recovered {
         eprintln!(
-            "warning: {}\nrecovered: kept {} record(s), {} lost; the damaged files are in {}; new lineage {}",
-            r.report,
+            "warning: {}\nrecovered: kept {} record(s), {} lost; the damaged files are in {}; new lineage {}; the rollout is paused until someone resumes it",
+            r.report.to_string().lines().next().unwrap_or_default(),
             r.kept,
             r.lost,
             r.aside.display(),

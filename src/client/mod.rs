@@ -32,7 +32,8 @@ const RESENDS: usize = 2;
 pub enum ClientError {
     /// No answer from the server.
     #[error(
-        "cannot reach the control plane at {url}: {message} (is `cutover serve` running? pass --connect URL)"
+        "cannot reach the control plane at {url}: {message} ({})",
+        unreachable_hint(message)
     )]
     Unreachable {
         /// The URL tried.
@@ -278,4 +279,20 @@ fn innermost(e: &dyn std::error::Error) -> String {
         cause = next;
     }
     cause.to_string()
+}
+
+/// What to do about a connection that failed, from how it failed.
+fn unreachable_hint(message: &str) -> &'static str {
+    let m = message.to_ascii_lowercase();
+    if m.contains("certificate") || m.contains("unknownissuer") || m.contains("not valid for") {
+        "the server's certificate is not trusted for this address: pass --ca-cert FILE (or set CUTOVER_CA_CERT), and connect by a name the certificate holds"
+    } else if m.contains("invalid http version") {
+        "the server seems to speak HTTPS: connect with https://"
+    } else if m.contains("corrupt message") || m.contains("invalidcontenttype") {
+        "the server seems to speak plain HTTP: connect with http://"
+    } else if m.contains("relative url") || m.contains("scheme") || m.contains("builder error") {
+        "write the URL with its scheme: --connect http://HOST:PORT or https://HOST:PORT"
+    } else {
+        "is `cutover serve` running? pass --connect URL"
+    }
 }

@@ -62,7 +62,8 @@ pub enum Command {
     /// A full rollback has been pushed out: rolling back becomes paused.
     Settle,
     /// The journal was found damaged and recovered (`cutover serve --recover`): the records
-    /// before `lost_from` were kept, the rest could not be read; a new lineage starts here.
+    /// before `lost_from` were kept, the rest could not be read; a new lineage starts here,
+    /// paused (a lost record may have been a kill, a rollback or a pause).
     Recovered {
         /// The first record lost.
         lost_from: u64,
@@ -171,7 +172,14 @@ pub fn apply(
         Command::Ack { alert } => {
             rollout.acks.insert(alert.clone(), at);
         }
-        Command::Note { .. } | Command::Recovered { .. } | Command::Restored { .. } => {}
+        Command::Note { .. } | Command::Restored { .. } => {}
+        // Records were lost, and one of them may have been a kill, a rollback or a pause:
+        // nothing moves on by itself until someone has looked.
+        Command::Recovered { .. } => {
+            if rollout.status == Status::Running || rollout.status == Status::RollingBack {
+                rollout.status = Status::Paused;
+            }
+        }
         Command::Settle => {
             if rollout.status == Status::RollingBack {
                 rollout.status = Status::Paused;

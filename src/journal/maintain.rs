@@ -31,7 +31,17 @@ pub fn read_records(dir: &Path) -> Result<Vec<Record>, JournalError> {
     }
 }
 
+/// Opens the journal read-only. An empty file is not opened at all: SQLite, opening it,
+/// would delete the WAL beside it (which may hold every record).
 fn read_only(path: &Path) -> Result<Connection, JournalError> {
+    if std::fs::metadata(path).map_or(0, |m| m.len()) == 0 {
+        return Err(JournalError::Io {
+            path: path.to_owned(),
+            source: std::io::Error::other(
+                "the file is empty; left untouched so that its WAL is kept (see `cutover journal verify`)",
+            ),
+        });
+    }
     sql(path, verify::open_read_only(path))
 }
 
@@ -96,6 +106,13 @@ pub fn salvage(dir: &Path) -> Result<Salvage, JournalError> {
     if report.intact() {
         return Ok(Salvage {
             records: report.records().to_vec(),
+            report,
+            skipped: Vec::new(),
+        });
+    }
+    if std::fs::metadata(&path).map_or(0, |m| m.len()) == 0 {
+        return Ok(Salvage {
+            records: Vec::new(),
             report,
             skipped: Vec::new(),
         });
@@ -249,7 +266,10 @@ pub fn recover(dir: &Path, now: Timestamp) -> Result<Option<Recovery>, JournalEr
             lineage: lineage.clone(),
             aside: aside.display().to_string(),
         },
-        format!("journal damaged: {}", problem_in_brief(&report)),
+        format!(
+            "journal damaged: {}; paused, as a lost record may have been a kill, a rollback or a pause: look, then resume",
+            problem_in_brief(&report)
+        ),
     );
     write_new(dir, &rollout, started, &lineage, report.rows(), &recovered)?;
     Ok(Some(Recovery {
@@ -289,6 +309,10 @@ pub fn backup(dir: &Path, to: &Path) -> Result<u64, JournalError> {
                 "already exists; name a new file",
             ),
         });
+    }
+    let report = verify::verify(dir);
+    if !report.intact() {
+        return Err(JournalError::Damaged(Box::new(report)));
     }
     let source = read_only(&path)?;
     let mut copy = sql(to, Connection::open(to))?;

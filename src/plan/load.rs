@@ -101,7 +101,26 @@ fn read_profile(map: &SourceMap<'_>, text: &str) -> Result<Profile, Vec<Located>
     loop {
         match Profile::deserialize(toml::de::Deserializer::from(root.clone())) {
             Ok(profile) if problems.is_empty() => return Ok(profile),
-            Ok(_) => return Err(in_order(problems)),
+            Ok(partial) => {
+                // What was read is checked too, so a type error does not hide the rest.
+                if let Err(more) = Plan::from_profile(partial) {
+                    // A problem about a field set aside, or about the table that lost it, is
+                    // a consequence of an error already said.
+                    let set_aside = |p: &Problem| {
+                        set_aside_paths.iter().any(|s| {
+                            let parent = &s.segments()[..s.segments().len().saturating_sub(1)];
+                            p.path.segments() == parent
+                                || p.path.segments().starts_with(s.segments())
+                        })
+                    };
+                    problems.extend(
+                        more.iter()
+                            .filter(|p| !set_aside(p))
+                            .map(|p| locate(map, p)),
+                    );
+                }
+                return Err(in_order(problems));
+            }
             Err(e) => {
                 let located = locate_toml_error(map, &e);
                 let at = e.span().map_or(0, |s| s.start);
