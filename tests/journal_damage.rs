@@ -232,7 +232,7 @@ fn a_backup_taken_while_open_restores_under_a_new_lineage() {
     opened.journal.append(&transitions(&plan, 9)[7..]).unwrap();
     drop(opened);
 
-    let (records, lineage) = journal::restore(&backup, dir.path(), t0()).unwrap();
+    let (records, lineage, _) = journal::restore(&backup, dir.path(), t0()).unwrap();
     assert_eq!(records, 7);
     assert_ne!(lineage, first_lineage);
     let reopened = Journal::open(dir.path(), &plan, t0()).unwrap();

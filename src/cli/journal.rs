@@ -85,12 +85,18 @@ pub fn backup(data: &Path, to: &Path) -> Result<ExitCode> {
 
 /// `cutover journal restore`.
 pub fn restore(from: &Path, data: &Path) -> Result<ExitCode> {
-    let (records, lineage) = journal::restore(from, data, Clock::wall().now())
+    let (records, lineage, aside) = journal::restore(from, data, Clock::wall().now())
         .wrap_err_with(|| format!("restoring {} into {}", from.display(), data.display()))?;
     println!(
-        "restored {records} record(s) from {} into {}; new lineage {lineage} (the journal it replaced, if any, was moved aside)",
+        "restored {records} record(s) from {} into {}; new lineage {lineage}",
         from.display(),
         data.display()
     );
+    if let Some(aside) = aside {
+        println!(
+            "the journal it replaced, with any records after the backup, is in {}",
+            aside.display()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

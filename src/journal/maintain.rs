@@ -340,8 +340,18 @@ fn standalone(path: &Path, seq: u64, reason: String) -> Report {
 
 /// Puts the backup `from` back as the journal in `dir` (which no server may be using): the
 /// current files are moved aside, and a `restored` record starts a new lineage. Returns the
-/// records restored and the new lineage.
-pub fn restore(from: &Path, dir: &Path, now: Timestamp) -> Result<(u64, String), JournalError> {
+/// records restored, the new lineage and where the replaced journal went (if there was one).
+pub fn restore(
+    from: &Path,
+    dir: &Path,
+    now: Timestamp,
+) -> Result<(u64, String, Option<PathBuf>), JournalError> {
+    if !from.is_file() {
+        return Err(JournalError::Io {
+            path: from.to_owned(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such backup file"),
+        });
+    }
     io(dir, std::fs::create_dir_all(dir))?;
     let _lock = lock(dir)?;
     let (meta, scan) = sql(from, read_database(from))?;
@@ -358,8 +368,14 @@ pub fn restore(from: &Path, dir: &Path, now: Timestamp) -> Result<(u64, String),
             ),
         });
     }
-    let aside = aside_dir(dir, "replaced")?;
-    move_aside(dir, &aside)?;
+    let replacing = [FILE_NAME, HEAD_FILE].iter().any(|f| dir.join(f).exists());
+    let aside = if replacing {
+        let aside = aside_dir(dir, "replaced")?;
+        move_aside(dir, &aside)?;
+        Some(aside)
+    } else {
+        None
+    };
     let lineage = new_lineage(&scan.chain);
     let kept = scan.records.len() as u64;
     let restored = lineage_transition(
@@ -370,10 +386,13 @@ pub fn restore(from: &Path, dir: &Path, now: Timestamp) -> Result<(u64, String),
             from: from.display().to_string(),
             lineage: lineage.clone(),
         },
-        format!(
-            "restored {kept} record(s); the journal it replaced is in {}",
-            aside.display()
-        ),
+        match &aside {
+            Some(a) => format!(
+                "restored {kept} record(s); the journal it replaced is in {}",
+                a.display()
+            ),
+            None => format!("restored {kept} record(s) into an empty data directory"),
+        },
     );
     write_new(
         dir,
@@ -383,5 +402,5 @@ pub fn restore(from: &Path, dir: &Path, now: Timestamp) -> Result<(u64, String),
         &scan.rows,
         &restored,
     )?;
-    Ok((kept, lineage))
+    Ok((kept, lineage, aside))
 }

@@ -292,13 +292,15 @@ impl fmt::Display for Report {
             None => f.write_str("No record can be read")?,
         }
         let unreadable = self.lost();
-        if unreadable > 0 {
+        if unreadable > 1 {
             write!(
                 f,
                 "; {unreadable} record(s) cannot be read ({}-{})",
                 found + 1,
                 self.expected()
             )?;
+        } else if unreadable == 1 {
+            write!(f, "; record {} cannot be read", found + 1)?;
         }
         write!(
             f,
