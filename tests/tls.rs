@@ -1,7 +1,8 @@
 //! TLS end to end, with a certificate authority and a server certificate made by the test
 //! (rcgen): `cutover serve --tls-cert/--tls-key` answers the CLI over https:// with
 //! `--ca-cert`, the stream and the config stream over wss://, plain HTTP gets no answer from
-//! it, and binding beyond loopback without TLS is refused unless `--allow-plaintext`.
+//! it, binding beyond loopback without TLS is refused unless `--allow-plaintext`, and webhooks
+//! are posted to an https:// receiver that trusts the same CA.
 
 mod common;
 
@@ -135,4 +136,55 @@ fn the_cli_reaches_serve_over_https_with_its_ca() {
     );
     let _ = serve.kill();
     let _ = serve.wait();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webhooks_are_posted_over_https() {
+    use axum::routing::post;
+    use std::sync::{Arc, Mutex};
+    let certs = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = certificates(certs.path());
+    cutover::tls::trust_also(&ca).unwrap();
+    let got = Arc::new(Mutex::new(Vec::<serde_json::Value>::new()));
+    let sink = got.clone();
+    let receiver = axum::Router::new().route(
+        "/hook",
+        post(move |axum::Json(v): axum::Json<serde_json::Value>| {
+            let sink = sink.clone();
+            async move {
+                sink.lock().unwrap().push(v);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("https://{}/hook", listener.local_addr().unwrap());
+    let cancel = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(cutover::server::listen::serve(
+        listener,
+        receiver,
+        cutover::server::listen::Manners::default(),
+        Some(cutover::tls::server_config(&cert, &key).unwrap()),
+        Arc::new(cutover::server::stats::Stats::default()),
+        cancel.clone(),
+    ));
+    let s = TestServer::with("minimal", |o| o.webhooks = vec![url]).await;
+    let (status, _) = s
+        .act(
+            "alice-operator-token",
+            serde_json::json!({"action": "pause"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    common::server::eventually(
+        "the transition at the https receiver",
+        std::time::Duration::from_secs(30),
+        || async { got.lock().unwrap().len() == 1 },
+    )
+    .await;
+    assert_eq!(
+        got.lock().unwrap()[0]["detail"]["command"]["command"],
+        "pause"
+    );
+    cancel.cancel();
 }
