@@ -159,3 +159,13 @@ fn questionable_plans_pass_with_warnings_and_fail_with_strict() {
         );
     }
 }
+
+#[test]
+fn overriding_one_cohort_of_a_department_is_not_questionable() {
+    let text =
+        std::fs::read_to_string(common::root().join("tests/warnings/override.toml")).unwrap();
+    let plan = cutover::plan::load_str("override.toml", &text).unwrap();
+    let warnings = cutover::plan::warnings(&text, &plan);
+    let paths: Vec<&str> = warnings.iter().map(|w| w.path.as_str()).collect();
+    assert_eq!(paths, ["phases[0].steps[1].set[1]"], "{warnings:?}");
+}

@@ -1,12 +1,13 @@
 //! Questionable plans: valid, but probably not what their author meant. `plan check` prints
-//! these as warnings (exit 0; `--strict` makes them errors): a cohort set twice in one step
-//! (the later setting wins), a sign-off with an empty name (no token can list it), a cohort
+//! these as warnings (exit 0; `--strict` makes them errors): a cohort set twice in one step at
+//! the same breadth (the later setting wins; a department then one of its cohorts is a
+//! deliberate override and not warned of), a sign-off with an empty name (no token can list it), a cohort
 //! retired without ever having run enhanced, and `excluded_until` naming the first phase
 //! (which excludes nothing).
 
 use super::Problem;
 use crate::plan::path::FieldPath;
-use crate::plan::{Mode, Plan};
+use crate::plan::{Mode, Plan, Target};
 
 /// Every warning of a plan, in document order.
 #[must_use]
@@ -31,16 +32,21 @@ fn set_twice(plan: &Plan, out: &mut Vec<Problem>) {
     for (p, phase) in plan.profile().phases.iter().enumerate() {
         for (s, step) in phase.steps.iter().enumerate() {
             let mut first_by: Vec<Option<usize>> = vec![None; plan.cohorts().len()];
+            let mut breadth_of: Vec<u8> = Vec::new();
             for (j, setting) in step.set.iter().enumerate() {
                 let Ok(target) = plan.resolve(&setting.target) else {
+                    breadth_of.push(u8::MAX);
                     continue;
                 };
+                let breadth = breadth(target);
+                breadth_of.push(breadth);
                 let again: Vec<(usize, usize)> = (0..plan.cohorts().len())
                     .filter(|&i| plan.contains(target, i))
                     .filter_map(|i| {
                         let earlier = first_by[i].map(|e| (i, e));
-                        first_by[i].get_or_insert(j);
-                        earlier
+                        first_by[i] = Some(j);
+                        // A narrower setting after a broader one overrides it on purpose.
+                        earlier.filter(|&(_, e)| breadth_of[e] <= breadth)
                     })
                     .collect();
                 if let Some(&(i, earlier)) = again.first() {
@@ -62,6 +68,15 @@ fn set_twice(plan: &Plan, out: &mut Vec<Problem>) {
                 }
             }
         }
+    }
+}
+
+/// 0 for one cohort, 1 for a department, 2 for everything.
+fn breadth(target: Target) -> u8 {
+    match target {
+        Target::Cohort(_) => 0,
+        Target::Department(_) => 1,
+        Target::All => 2,
     }
 }
 
