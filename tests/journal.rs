@@ -10,23 +10,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use common::{request, t0};
-use cutover::engine::{self, EngineState, Input, Transition};
+use cutover::engine::{self, EngineState, Input};
 use cutover::journal::{Journal, JournalError};
-use cutover::plan::Plan;
 use cutover::time::{Period, Timestamp};
 
-/// Transitions from a run of simple actions on the minimal plan.
-fn transitions(plan: &Plan, n: usize) -> (Vec<Transition>, EngineState) {
-    let mut state = EngineState::new(plan, t0());
-    let mut out = Vec::new();
-    for i in 0..n {
-        let text = if i % 2 == 0 { "pause" } else { "resume" };
-        let mut req = request(text, "alice:operator", t0().plus(Period::seconds(i as u64)));
-        req.idempotency_key = Some(format!("key-{i}"));
-        out.extend(engine::handle(plan, &mut state, Input::Action(req)).transitions);
-    }
-    (out, state)
-}
+use common::pause_resume_transitions as transitions;
 
 const CHILD_ENV: &str = "CUTOVER_JOURNAL_CHILD_DIR";
 

@@ -11,23 +11,15 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{request, t0};
-use cutover::engine::{self, Command as Cmd, EngineState, Input, Transition};
+use common::t0;
+use cutover::engine::{Command as Cmd, Transition};
 use cutover::journal::{self, Journal, JournalError, Problem};
 use cutover::plan::Plan;
 use cutover::time::Period;
 
 /// `n` transitions of pause / resume with idempotency keys.
 fn transitions(plan: &Plan, n: usize) -> Vec<Transition> {
-    let mut state = EngineState::new(plan, t0());
-    let mut out = Vec::new();
-    for i in 0..n {
-        let text = if i % 2 == 0 { "pause" } else { "resume" };
-        let mut req = request(text, "alice:operator", t0().plus(Period::seconds(i as u64)));
-        req.idempotency_key = Some(format!("key-{i}"));
-        out.extend(engine::handle(plan, &mut state, Input::Action(req)).transitions);
-    }
-    out
+    common::pause_resume_transitions(plan, n).0
 }
 
 /// The files of a journal of `n` records as `kill -9` leaves them: copied while the journal

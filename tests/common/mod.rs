@@ -188,3 +188,28 @@ pub async fn get_text(http: &reqwest::Client, url: &str, token: &str) -> String 
         .await
         .unwrap()
 }
+
+/// `n` transitions of alternating pause / resume on `plan`, each with an idempotency key
+/// (`key-0`, `key-1`, …), and the state they lead to: journal tests' material.
+pub fn pause_resume_transitions(
+    plan: &cutover::plan::Plan,
+    n: usize,
+) -> (
+    Vec<cutover::engine::Transition>,
+    cutover::engine::EngineState,
+) {
+    use cutover::engine::{self, EngineState, Input};
+    let mut state = EngineState::new(plan, t0());
+    let mut out = Vec::new();
+    for i in 0..n {
+        let text = if i % 2 == 0 { "pause" } else { "resume" };
+        let mut req = request(
+            text,
+            "alice:operator",
+            t0().plus(cutover::time::Period::seconds(i as u64)),
+        );
+        req.idempotency_key = Some(format!("key-{i}"));
+        out.extend(engine::handle(plan, &mut state, Input::Action(req)).transitions);
+    }
+    (out, state)
+}
