@@ -213,6 +213,8 @@ async fn sources_read_without_a_server() {
         lineage: String::new(),
         salt: "s".into(),
         buckets: 10_000,
+        assignment: cutover::wire::Algorithm::FractionalV3,
+        bucketing: None,
         status: cutover::wire::Status::Running,
         cohorts: vec![cutover::wire::CohortConfig {
             id: "shop/staff".into(),

@@ -112,6 +112,11 @@ fn a_wal_overwritten_in_the_middle_is_refused_then_recovered_under_a_new_lineage
     }
     let opened = Journal::open(dir.path(), &plan, t0()).unwrap();
     assert_eq!(opened.journal.lineage(), recovery.lineage);
+    assert_eq!(
+        opened.journal.assignment(),
+        plan.assignment(),
+        "the recovered journal keeps the algorithm"
+    );
     assert_eq!(opened.records.len() as u64, kept + 1);
     let last = &opened.records.last().unwrap().transition;
     assert_eq!(
@@ -253,6 +258,11 @@ fn a_journal_from_before_the_chain_opens_and_is_chained() {
     let opened = Journal::open(dir.path(), &plan, t0()).unwrap();
     assert_eq!(opened.records.len(), 3);
     assert_eq!(opened.rollout.revision_for_key("k-pause"), Some(1));
+    assert_eq!(
+        opened.journal.assignment(),
+        cutover::assign::Algorithm::CutoverV1,
+        "a rollout journaled before the algorithms were recorded keeps the hash it started with"
+    );
     drop(opened);
     let report = journal::verify(dir.path());
     assert!(report.intact(), "{report}");

@@ -83,6 +83,7 @@ fn check_invariants(
         }
         if rollout.status == Status::Killed {
             let assigner = CohortAssigner::new(
+                plan.assignment(),
                 plan.salt(),
                 &c.id,
                 Weight::from_bp(u32::from(c.weight_bp)).unwrap(),

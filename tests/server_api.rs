@@ -367,10 +367,19 @@ async fn assignment_follows_weights_and_kill() {
         .await;
     assert_eq!(status, 200);
     assert_eq!(a["weight_bp"], 1000);
-    let expected = cutover::assign::bucket(
-        cutover::assign::cohort_seed("minimal", "shop/staff"),
-        "user-7",
+    // A new rollout buckets with fractional-v3, and the config document says so.
+    let (_, doc) = s.get("/v1/config", Some(VIC)).await;
+    assert_eq!(doc["assignment"], "fractional-v3");
+    assert_eq!(
+        doc["bucketing"],
+        serde_json::json!({"cat": ["minimal", "/", {"var": "cohort"}, "/", {"var": "targetingKey"}]})
     );
+    let expected = cutover::assign::CohortBuckets::new(
+        cutover::assign::Algorithm::FractionalV3,
+        "minimal",
+        "shop/staff",
+    )
+    .bucket("user-7");
     assert_eq!(a["bucket"], expected);
     assert_eq!(
         a["variant"],

@@ -205,6 +205,10 @@ fn the_header_tells_the_truth_about_freshness() {
         "{screen}"
     );
     insta::assert_snapshot!("never_connected_80x24", screen);
+    // The first attempt failed: still waiting, not "showing 2968w old" (the age of nothing).
+    never.link.conn = Conn::Reconnecting;
+    assert_eq!(data_state(&never), DataState::Waiting);
+    assert!(!render(&never, 80, 24).contains("RECONNECTING"));
 }
 
 /// The comparison follows the selection: a cohort that sends no enhanced traffic any more

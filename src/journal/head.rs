@@ -31,6 +31,10 @@ pub struct Head {
     pub chain: String,
     /// When it was written (ms since the epoch; 0 for none).
     pub at: i64,
+    /// The rollout's assignment algorithm (also in the database's meta; kept here too so a
+    /// recovery from a damaged database still knows it). Absent in heads written before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignment: Option<String>,
 }
 
 /// Reads the head in `dir`: `None` if there is none, an error if it cannot be read.

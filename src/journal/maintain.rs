@@ -15,6 +15,7 @@ use super::{
     FILE_NAME, HEAD_FILE, JournalError, Record, connect, io, lineage_transition, lock, new_lineage,
     sql,
 };
+use crate::assign::Algorithm;
 use crate::engine::Command;
 use crate::time::Timestamp;
 
@@ -184,6 +185,7 @@ fn write_new(
     rollout: &str,
     started: Timestamp,
     lineage: &str,
+    assignment: &str,
     rows: &[Row],
     last: &crate::engine::Transition,
 ) -> Result<(), JournalError> {
@@ -193,8 +195,8 @@ fn write_new(
     sql(
         &path,
         tx.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('rollout', ?1), ('started', ?2), ('lineage', ?3), ('format', '2')",
-            params![rollout, started.0.to_string(), lineage],
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('rollout', ?1), ('started', ?2), ('lineage', ?3), ('assignment', ?4), ('format', '2')",
+            params![rollout, started.0.to_string(), lineage, assignment],
         ),
     )?;
     let mut chain = rows::GENESIS.to_owned();
@@ -212,6 +214,7 @@ fn write_new(
         seq: row.seq,
         chain,
         at: last.at.0,
+        assignment: Some(assignment.to_owned()),
     };
     io(dir, HeadFile::open(dir).and_then(|mut h| h.write(&head)))
 }
@@ -253,6 +256,12 @@ pub fn recover(dir: &Path, now: Timestamp) -> Result<Option<Recovery>, JournalEr
         .started
         .or_else(|| report.records().first().map(|r| r.transition.at))
         .unwrap_or(now);
+    let assignment = report
+        .meta
+        .assignment
+        .clone()
+        .or_else(|| report.head.as_ref()?.assignment.clone())
+        .unwrap_or_else(|| Algorithm::CutoverV1.name().to_owned());
     let aside = aside_dir(dir, "damaged")?;
     move_aside(dir, &aside)?;
     let lineage = new_lineage(report.chain());
@@ -271,7 +280,15 @@ pub fn recover(dir: &Path, now: Timestamp) -> Result<Option<Recovery>, JournalEr
             problem_in_brief(&report)
         ),
     );
-    write_new(dir, &rollout, started, &lineage, report.rows(), &recovered)?;
+    write_new(
+        dir,
+        &rollout,
+        started,
+        &lineage,
+        &assignment,
+        report.rows(),
+        &recovered,
+    )?;
     Ok(Some(Recovery {
         kept,
         lost: expected.saturating_sub(kept),
@@ -399,6 +416,9 @@ pub fn restore(
         meta.rollout.as_deref().unwrap_or_default(),
         meta.started.unwrap_or(now),
         &lineage,
+        meta.assignment
+            .as_deref()
+            .unwrap_or(Algorithm::CutoverV1.name()),
         &scan.rows,
         &restored,
     )?;

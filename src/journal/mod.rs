@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
+use crate::assign::Algorithm;
 use crate::engine::{Command, Rollout, Transition, replay};
 use crate::plan::Plan;
 use crate::time::Timestamp;
@@ -108,6 +109,7 @@ pub struct Journal {
     head: HeadFile,
     rollout: String,
     lineage: String,
+    assignment: Algorithm,
     last_seq: u64,
     chain: String,
     /// Held while the journal is open: one writer per data directory.
@@ -210,6 +212,18 @@ impl Journal {
             .lineage
             .clone()
             .unwrap_or_else(|| new_lineage(rollout_id));
+        let assignment = match report.meta.assignment.as_deref() {
+            Some(name) => name.parse().map_err(|message| JournalError::Replay {
+                path: path.clone(),
+                message,
+            })?,
+            // A new journal starts with the plan's algorithm; one started before algorithms
+            // were recorded used the only one there was.
+            None if report.meta.rollout.is_none() && report.records().is_empty() => {
+                plan.assignment()
+            }
+            None => Algorithm::CutoverV1,
+        };
         let tx = sql(&path, conn.transaction())?;
         if report.meta.format < 2 {
             // A journal from before the chain: chain its rows, now that they verified.
@@ -229,8 +243,8 @@ impl Journal {
         sql(
             &path,
             tx.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('rollout', ?1), ('started', ?2), ('lineage', ?3), ('format', '2')",
-                params![rollout_id, started.0.to_string(), lineage],
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('rollout', ?1), ('started', ?2), ('lineage', ?3), ('assignment', ?4), ('format', '2')",
+                params![rollout_id, started.0.to_string(), lineage, assignment.name()],
             ),
         )?;
         sql(&path, tx.commit())?;
@@ -247,6 +261,7 @@ impl Journal {
             head: io(dir, HeadFile::open(dir))?,
             rollout: rollout_id.clone(),
             lineage,
+            assignment,
             last_seq: records.last().map_or(0, |r| r.seq),
             chain: report.chain().to_owned(),
             path,
@@ -268,6 +283,7 @@ impl Journal {
             seq: self.last_seq,
             chain: self.chain.clone(),
             at: at.0,
+            assignment: Some(self.assignment.name().to_owned()),
         };
         let path = self.path.with_file_name(HEAD_FILE);
         io(&path, self.head.write(&head))
@@ -310,6 +326,12 @@ impl Journal {
     #[must_use]
     pub fn lineage(&self) -> &str {
         &self.lineage
+    }
+
+    /// The assignment algorithm the rollout started with.
+    #[must_use]
+    pub fn assignment(&self) -> Algorithm {
+        self.assignment
     }
 
     /// The journal file.

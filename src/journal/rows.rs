@@ -87,7 +87,10 @@ impl Row {
 
     /// A format-1 row's own checksum.
     fn v1_checksum(&self) -> String {
-        format!("{:016x}", crate::assign::fnv1a(self.fields().as_bytes()))
+        format!(
+            "{:016x}",
+            crate::assign::cutover_v1::fnv1a(self.fields().as_bytes())
+        )
     }
 
     pub(super) fn decode(&self) -> Result<Record, String> {

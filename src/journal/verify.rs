@@ -25,6 +25,8 @@ pub struct Meta {
     pub lineage: Option<String>,
     /// Storage format: 1 (one checksum per row), 2 (chained, with fingerprints).
     pub format: u8,
+    /// The assignment algorithm's name; absent in journals started before it was recorded.
+    pub assignment: Option<String>,
 }
 
 /// What is wrong with a journal.
@@ -132,6 +134,7 @@ fn read_meta(conn: &Connection) -> rusqlite::Result<Meta> {
         rollout: get("rollout")?,
         started: get("started")?.and_then(|s| s.parse().ok()).map(Timestamp),
         lineage: get("lineage")?,
+        assignment: get("assignment")?,
         format,
     })
 }

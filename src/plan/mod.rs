@@ -215,6 +215,12 @@ impl Plan {
             .unwrap_or(&self.profile.rollout.id)
     }
 
+    /// The assignment algorithm a new rollout of this plan starts with.
+    #[must_use]
+    pub fn assignment(&self) -> crate::assign::Algorithm {
+        self.profile.rollout.assignment.unwrap_or_default()
+    }
+
     /// Index of a cohort by `department/cohort`.
     #[must_use]
     pub fn cohort_index(&self, id: &str) -> Option<usize> {

@@ -13,6 +13,7 @@ pub use super::rules::{
 };
 pub use super::sim::{DemoStory, Scenario, SimMetric, SimSettings};
 use super::weight::Weight;
+use crate::assign::Algorithm;
 use crate::time::Period;
 
 /// A whole profile file.
@@ -59,9 +60,41 @@ pub struct RolloutInfo {
     /// Salt of the assignment hash; changing it reshuffles every unit.
     #[serde(default)]
     pub salt: Option<String>,
+    /// How units are bucketed (`fractional-v3`, `fractional-v2`, `cutover-v1`); the journal
+    /// keeps the algorithm a rollout started with, whatever this says later.
+    #[serde(
+        default,
+        with = "algorithm_name",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub assignment: Option<Algorithm>,
     /// How old the latest metric window may be before gates treat it as no data.
     #[serde(default = "default_max_data_age")]
     pub max_data_age: Period,
+}
+
+/// An assignment algorithm by its name.
+mod algorithm_name {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::assign::Algorithm;
+
+    #[expect(
+        clippy::ref_option,
+        clippy::trivially_copy_pass_by_ref,
+        reason = "serde's `with` signature"
+    )]
+    pub fn serialize<S: Serializer>(a: &Option<Algorithm>, s: S) -> Result<S::Ok, S::Error> {
+        match a {
+            Some(a) => s.serialize_str(a.name()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Algorithm>, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map(Some).map_err(serde::de::Error::custom)
+    }
 }
 
 fn default_max_data_age() -> Period {

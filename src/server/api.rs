@@ -426,7 +426,8 @@ pub async fn assign(
                 format!("no cohort `{}`", q.cohort),
             )
         })?;
-    let bucket = assign::bucket(assign::cohort_seed(&feed.doc.salt, &c.id), &q.unit);
+    let algorithm = convert::algorithm_of(feed.doc.assignment);
+    let bucket = assign::CohortBuckets::new(algorithm, &feed.doc.salt, &c.id).bucket(&q.unit);
     let variant = if bucket < c.weight_bp {
         wire::Variant::Enhanced
     } else {

@@ -18,6 +18,7 @@ use super::delivery::Deliveries;
 use super::freshness::{SourceReport, Tracker};
 use super::hub::Hub;
 use super::stats::Stats;
+use crate::assign::Algorithm;
 use crate::clock::Clock;
 use crate::engine::view;
 use crate::engine::{
@@ -165,7 +166,12 @@ impl Core {
             &auth.get(),
         )));
         let deliveries = Deliveries::new(tx.clone());
-        let (config, config_rx) = watch::channel(Arc::new(build_config(&plan, &engine, &lineage)));
+        let (config, config_rx) = watch::channel(Arc::new(build_config(
+            &plan,
+            &engine,
+            &lineage,
+            journal.assignment(),
+        )));
         let core = Core {
             plan,
             state: engine,
@@ -386,7 +392,12 @@ impl Core {
             self.journal.lineage(),
             &self.auth.get(),
         )));
-        let config = build_config(&self.plan, &self.state, self.journal.lineage());
+        let config = build_config(
+            &self.plan,
+            &self.state,
+            self.journal.lineage(),
+            self.journal.assignment(),
+        );
         if config.doc != self.config.borrow().doc {
             // The round starts before the document goes out: subscribers woken by it count
             // themselves at once.
@@ -437,7 +448,12 @@ fn build_snapshot(
 
 /// The config document apps evaluate assignments from.
 #[must_use]
-pub fn build_config(plan: &Plan, state: &EngineState, lineage: &str) -> ConfigFeed {
+pub fn build_config(
+    plan: &Plan,
+    state: &EngineState,
+    lineage: &str,
+    assignment: Algorithm,
+) -> ConfigFeed {
     let rollout = &state.rollout;
     let cohorts = (0..plan.cohorts().len())
         .map(|i| {
@@ -456,6 +472,8 @@ pub fn build_config(plan: &Plan, state: &EngineState, lineage: &str) -> ConfigFe
         lineage: lineage.to_owned(),
         salt: plan.salt().to_owned(),
         buckets: crate::assign::BUCKETS,
+        assignment: convert::algorithm(assignment),
+        bucketing: (assignment != Algorithm::CutoverV1).then(|| convert::bucketing(plan.salt())),
         status: convert::status(rollout.status),
         cohorts,
     };

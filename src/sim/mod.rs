@@ -154,7 +154,12 @@ impl Fleet {
             let Some(d) = department(&c.id) else {
                 continue;
             };
-            let (legacy_n, enhanced_n) = self.route(&c.id, c.mode, c.weight_bp, &config.salt);
+            let buckets = assign::CohortBuckets::new(
+                crate::server::convert::algorithm_of(config.assignment),
+                &config.salt,
+                &c.id,
+            );
+            let (legacy_n, enhanced_n) = self.route(&buckets, c.mode, c.weight_bp);
             let struck = self.script.strikes(d);
             for m in &self.metrics {
                 let h = m.healthy.value;
@@ -192,12 +197,11 @@ impl Fleet {
     /// How many of this window's requests each fleet sees, routing units by the real
     /// assignment. Shadow and parallel mirror all of them to enhanced; enhanced mirrors them
     /// to legacy on standby (kept warm, so the judge can still compare) until it is retired.
-    fn route(&mut self, cohort: &str, mode: Mode, weight_bp: u16, salt: &str) -> (u32, u32) {
-        let seed = assign::cohort_seed(salt, cohort);
+    fn route(&mut self, buckets: &assign::CohortBuckets, mode: Mode, weight_bp: u16) -> (u32, u32) {
         let (mut legacy, mut enhanced) = (0, 0);
         for _ in 0..self.requests {
             let unit = format!("unit-{}", self.rng.next_u64() % 100_000);
-            if assign::bucket(seed, &unit) < weight_bp {
+            if buckets.bucket(&unit) < weight_bp {
                 enhanced += 1;
             } else {
                 legacy += 1;
@@ -246,7 +250,7 @@ mod tests {
     use crate::metrics::MetricWindow;
 
     fn config(plan: &Plan, state: &EngineState) -> ConfigDoc {
-        crate::server::core::build_config(plan, state, "").doc
+        crate::server::core::build_config(plan, state, "", plan.assignment()).doc
     }
 
     fn at(n: u64) -> Timestamp {

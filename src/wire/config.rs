@@ -17,6 +17,21 @@ pub enum Variant {
     Enhanced,
 }
 
+/// How a unit's bucket is computed (docs/apps.md has the rule): flagd's `fractional` operator
+/// hashing the bucketing string's canonical CBOR (`fractional-v3`) or its bytes
+/// (`fractional-v2`), or cutover's own hash for rollouts started before those (`cutover-v1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Algorithm {
+    /// cutover's own hash (`src/assign/cutover_v1.rs`); documents without the field use it.
+    #[default]
+    CutoverV1,
+    /// MurmurHash3 `x86_32` of the bucketing string's UTF-8 bytes.
+    FractionalV2,
+    /// MurmurHash3 `x86_32` of the bucketing string's canonical CBOR encoding.
+    FractionalV3,
+}
+
 /// One cohort in the config document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CohortConfig {
@@ -45,6 +60,14 @@ pub struct ConfigDoc {
     pub salt: String,
     /// Buckets per cohort (10,000).
     pub buckets: u64,
+    /// How a unit's bucket is computed; fixed for the rollout's life.
+    #[serde(default)]
+    pub assignment: Algorithm,
+    /// For the `fractional` algorithms: the bucketing value as JsonLogic, `{"cat": [SALT, "/",
+    /// {"var": "cohort"}, "/", {"var": "targetingKey"}]}`; the variants are `[["enhanced",
+    /// weight_bp], ["legacy", 10000 - weight_bp]]`, in that order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucketing: Option<serde_json::Value>,
     /// Overall status; `killed` means every cohort is at weight 0.
     pub status: Status,
     /// Every cohort.

@@ -76,7 +76,13 @@ impl Walk {
     pub fn step(&mut self) -> Vec<Observation> {
         self.windows += 1;
         self.now = self.now.plus(self.interval);
-        let doc = cutover::server::core::build_config(&self.plan, &self.state, "").doc;
+        let doc = cutover::server::core::build_config(
+            &self.plan,
+            &self.state,
+            "",
+            self.plan.assignment(),
+        )
+        .doc;
         let observations = self.fleet.window(&doc, self.now);
         let window = MetricWindow {
             at: self.now,

@@ -120,6 +120,15 @@ impl Checker<'_> {
                 .hint("use letters, digits, `_` and `-`"),
             );
         }
+        if let Some(salt) = r.salt.as_deref().filter(|s| !s.is_ascii()) {
+            self.push(
+                Problem::new(
+                    FieldPath::root().key("rollout").key("salt"),
+                    format!("salt `{salt}` is not ASCII"),
+                )
+                .hint("OpenFeature SDKs in JavaScript hash UTF-16, the others UTF-8: only an ASCII salt buckets units alike everywhere"),
+            );
+        }
         let j = &self.profile.judge;
         let path = FieldPath::root().key("judge");
         if !(0.0..=100.0).contains(&j.marginal)

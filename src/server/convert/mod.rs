@@ -9,6 +9,7 @@ mod report;
 pub use event::{event, record, refusal, transition};
 pub use report::{alert, alerts, gate, gates, rollups, tier};
 
+use crate::assign::Algorithm;
 use crate::engine::view::{CohortView, Standing, StateView};
 use crate::engine::{self, Role, Status};
 use crate::metrics::Variant;
@@ -96,6 +97,32 @@ pub fn status(status: Status) -> wire::Status {
         Status::Killed => wire::Status::Killed,
         Status::Completed => wire::Status::Completed,
     }
+}
+
+/// The wire's name of an assignment algorithm.
+#[must_use]
+pub fn algorithm(a: Algorithm) -> wire::Algorithm {
+    match a {
+        Algorithm::CutoverV1 => wire::Algorithm::CutoverV1,
+        Algorithm::FractionalV2 => wire::Algorithm::FractionalV2,
+        Algorithm::FractionalV3 => wire::Algorithm::FractionalV3,
+    }
+}
+
+/// The algorithm a config document names (for its readers: the simulator, `/v1/assign`).
+#[must_use]
+pub fn algorithm_of(a: wire::Algorithm) -> Algorithm {
+    match a {
+        wire::Algorithm::CutoverV1 => Algorithm::CutoverV1,
+        wire::Algorithm::FractionalV2 => Algorithm::FractionalV2,
+        wire::Algorithm::FractionalV3 => Algorithm::FractionalV3,
+    }
+}
+
+/// The JsonLogic bucketing value of the `fractional` algorithms for `salt`.
+#[must_use]
+pub fn bucketing(salt: &str) -> serde_json::Value {
+    serde_json::json!({"cat": [salt, "/", {"var": "cohort"}, "/", {"var": "targetingKey"}]})
 }
 
 /// The wire's mode.

@@ -1,9 +1,5 @@
-//! Sticky assignment: which variant serves a unit (a user, an agent, a tenant) of a cohort.
-//!
-//! A unit's bucket is `hash(salt, cohort, unit)` reduced to 0..10,000; the unit is on enhanced
-//! when its bucket is below the cohort's weight in basis points. Because the bucket never
-//! changes, raising a weight only moves units from legacy to enhanced, never back; a
-//! rollback or kill sets the weight to zero and moves every unit to legacy.
+//! `cutover-v1`: the hash cutover used before the OpenFeature algorithms, kept for rollouts
+//! journaled with it. A unit's bucket is `hash(salt, cohort, unit)` reduced to 0..10,000.
 //!
 //! The hash is part of the protocol (apps may evaluate locally from the pushed config), so it
 //! is specified here exactly, all arithmetic wrapping on u64, integers little-endian:
@@ -14,11 +10,7 @@
 //!    bytes (the last zero-padded): `h = (h ^ chunk) * 0xFF51AFD7ED558CCD; h ^= h >> 32`.
 //! 3. `bucket = ((mix(h) >> 32) * 10000) >> 32`.
 
-use crate::metrics::Variant;
-use crate::plan::Weight;
-
-/// How many buckets units are spread over; weights are in the same unit (basis points).
-pub const BUCKETS: u64 = 10_000;
+use super::BUCKETS;
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
@@ -65,46 +57,9 @@ pub fn bucket(seed: u64, unit: &str) -> u16 {
     u16::try_from(((mix(h) >> 32) * BUCKETS) >> 32).expect("below 10,000")
 }
 
-/// The variant a bucket gets at a weight.
-#[must_use]
-#[inline]
-pub fn variant_for(bucket: u16, weight: Weight) -> Variant {
-    if bucket < weight.bp() {
-        Variant::Enhanced
-    } else {
-        Variant::Legacy
-    }
-}
-
-/// Assigns units of one cohort: the seed computed once, then one hash per unit.
-#[derive(Debug, Clone, Copy)]
-pub struct CohortAssigner {
-    seed: u64,
-    weight: Weight,
-}
-
-impl CohortAssigner {
-    /// An assigner for `cohort` (`department/cohort`) at `weight`.
-    #[must_use]
-    pub fn new(salt: &str, cohort: &str, weight: Weight) -> CohortAssigner {
-        CohortAssigner {
-            seed: cohort_seed(salt, cohort),
-            weight,
-        }
-    }
-
-    /// The variant serving `unit`.
-    #[must_use]
-    #[inline]
-    pub fn variant(&self, unit: &str) -> Variant {
-        variant_for(bucket(self.seed, unit), self.weight)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
 
     #[test]
     fn buckets_are_stable_across_releases() {
@@ -130,22 +85,6 @@ mod tests {
         }
         for (d, n) in deciles.iter().enumerate() {
             assert!((9_000..=11_000).contains(n), "decile {d} has {n} of 100000");
-        }
-    }
-
-    proptest! {
-        #[test]
-        fn raising_a_weight_never_moves_a_unit_back(unit in ".{0,40}", a in 0u32..=10_000, b in 0u32..=10_000) {
-            let (low, high) = (a.min(b), a.max(b));
-            let before = CohortAssigner::new("s", "d/c", Weight::from_bp(low).unwrap()).variant(&unit);
-            let after = CohortAssigner::new("s", "d/c", Weight::from_bp(high).unwrap()).variant(&unit);
-            prop_assert!(!(before == Variant::Enhanced && after == Variant::Legacy));
-        }
-
-        #[test]
-        fn zero_weight_is_all_legacy_and_full_is_all_enhanced(unit in ".{0,40}") {
-            prop_assert_eq!(CohortAssigner::new("s", "d/c", Weight::ZERO).variant(&unit), Variant::Legacy);
-            prop_assert_eq!(CohortAssigner::new("s", "d/c", Weight::FULL).variant(&unit), Variant::Enhanced);
         }
     }
 }
