@@ -5,6 +5,8 @@
 use std::path::Path;
 
 use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// Returns on SIGINT, SIGTERM or SIGHUP.
 pub async fn wait_for_signal() {
@@ -30,26 +32,53 @@ pub fn truecolor() -> bool {
     std::env::var("COLORTERM").is_ok_and(|v| v == "truecolor" || v == "24bit")
 }
 
-/// Logs to `dir/file` (filter from `CUTOVER_LOG`, default `info`); keep the guard alive as
-/// long as logging should flush. `None` if the directory cannot be made or logging was set up.
+/// Logs to `dir/file` (filter from `CUTOVER_LOG`, default `info`) through a background
+/// writer, for the control plane, which must never wait on its log; keep the guard alive as
+/// long as logging should flush. `None` if the file cannot be opened or logging was set up.
 pub fn log_to_file(dir: &Path, file: &str) -> Option<WorkerGuard> {
-    std::fs::create_dir_all(dir).ok()?;
-    // The library's default queue is 128,000 lines allocated up front (4 MB, most of the
-    // dashboard's heap); a screen's log is a few lines a minute, and when the queue is full a
-    // line is dropped rather than the screen held up.
+    // The library's default queue is 128,000 lines allocated up front (4 MB); when the queue
+    // is full a line is dropped rather than the server held up.
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .buffered_lines_limit(1024)
         .lossy(true)
-        .finish(tracing_appender::rolling::never(dir, file));
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CUTOVER_LOG")
-        .unwrap_or_else(|_| "info".into());
+        .finish(open_log(dir, file)?);
+    init_logging(writer).then_some(guard)
+}
+
+/// Logs to `dir/file` as `log_to_file` does, but written in place: the dashboard logs a few
+/// lines a minute, not worth a thread and its memory. Whether logging was set up.
+pub fn log_to_file_in_place(dir: &Path, file: &str) -> bool {
+    open_log(dir, file).is_some_and(|f| init_logging(std::sync::Mutex::new(f)))
+}
+
+fn open_log(dir: &Path, file: &str) -> Option<std::fs::File> {
+    std::fs::create_dir_all(dir).ok()?;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(file))
+        .ok()
+}
+
+fn init_logging<W>(writer: W) -> bool
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(false)
-        .with_env_filter(filter)
+        .finish()
+        .with(log_filter(std::env::var("CUTOVER_LOG").ok().as_deref()))
         .try_init()
-        .ok()?;
-    Some(guard)
+        .is_ok()
+}
+
+/// What is logged: `CUTOVER_LOG` as `level` or `target=level` pairs separated by commas (e.g.
+/// `info,cutover::server=debug`); `info` when unset or unreadable.
+fn log_filter(spec: Option<&str>) -> tracing_subscriber::filter::Targets {
+    spec.and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO)
+    })
 }
 
 /// Where the dashboard logs: `$XDG_STATE_HOME/cutover` (or `~/.local/state/cutover`).
@@ -72,4 +101,17 @@ pub fn for_people(report: &color_eyre::eyre::Report) -> String {
         let _ = std::fmt::Write::write_fmt(&mut text, format_args!("\n  because: {cause}"));
     }
     text
+}
+
+/// Installs the panic report: coloured only on a terminal and never under `NO_COLOR`.
+pub fn install_panic_report(on_terminal: bool) {
+    let theme = if on_terminal && !no_color() {
+        color_eyre::config::Theme::dark()
+    } else {
+        color_eyre::config::Theme::new()
+    };
+    let (panic_hook, _) = color_eyre::config::HookBuilder::default()
+        .theme(theme)
+        .into_hooks();
+    panic_hook.install();
 }

@@ -108,15 +108,16 @@ fn dashboard(look: &LookArgs, settings: &Settings, url: &str) -> Result<State> {
     Ok(State::new(manners, url))
 }
 
-/// Logs to `$XDG_STATE_HOME/cutover/dashboard.log` (never to the terminal being drawn on);
-/// the guard must live as long as the dashboard.
-fn log_to_file() -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    crate::lifecycle::log_to_file(&crate::lifecycle::state_dir()?, "dashboard.log")
+/// Logs to `$XDG_STATE_HOME/cutover/dashboard.log` (never to the terminal being drawn on).
+fn log_to_file() {
+    if let Some(dir) = crate::lifecycle::state_dir() {
+        crate::lifecycle::log_to_file_in_place(&dir, "dashboard.log");
+    }
 }
 
 /// `cutover` and `cutover tui`.
 pub async fn run_tui(args: TuiArgs, settings: Settings) -> Result<ExitCode> {
-    let _log = log_to_file();
+    log_to_file();
     let client = super::remote::client(&args.remote, &settings);
     let state = dashboard(&args.look, &settings, client.base())?;
     let opts = TuiOptions {
@@ -129,7 +130,7 @@ pub async fn run_tui(args: TuiArgs, settings: Settings) -> Result<ExitCode> {
 
 /// `cutover demo`.
 pub async fn run_demo(args: DemoArgs, settings: Settings) -> Result<ExitCode> {
-    let _log = log_to_file();
+    log_to_file();
     let interval = Duration::from_secs(1);
     #[expect(
         clippy::cast_possible_truncation,

@@ -28,13 +28,8 @@ pub struct Cli {
     /// With no command: the dashboard (as `cutover tui`).
     #[command(flatten)]
     tui: dashboard::TuiArgs,
-    /// Settings file (default: $XDG_CONFIG_HOME/cutover/config.toml).
-    #[arg(long, global = true, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// Trust the CA certificates in this PEM file too, beside the system's, for every https://
-    /// and wss:// connection (also the `ca_cert` setting and CUTOVER_CA_CERT).
-    #[arg(long, global = true, value_name = "FILE")]
-    ca_cert: Option<PathBuf>,
+    #[command(flatten)]
+    globals: GlobalArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -240,17 +235,79 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .wrap_err("starting the async runtime")
 }
 
-/// Runs the parsed command line.
-pub fn run(cli: Cli) -> Result<ExitCode> {
-    let settings = || Settings::load(cli.config.as_deref()).map_err(|e| eyre!(e));
+/// Flags of every command: where the settings are, what else to trust.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GlobalArgs {
+    /// Settings file (default: $XDG_CONFIG_HOME/cutover/config.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Trust the CA certificates in this PEM file too, beside the system's, for every https://
+    /// and wss:// connection (also the `ca_cert` setting and CUTOVER_CA_CERT).
+    #[arg(long, global = true, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
+}
+
+/// The dashboard's own, smaller binary (`cutover-dashboard`): the same flags as `cutover` /
+/// `cutover tui`, and nothing else. `cutover` hands the dashboard to it when it sits beside
+/// it (see [`dashboard_binary`]): linking only the client side, it maps a fraction of the
+/// code into memory.
+#[derive(Debug, Parser)]
+#[command(name = "cutover", version, about)]
+pub struct DashboardCli {
+    #[command(flatten)]
+    tui: dashboard::TuiArgs,
+    #[command(flatten)]
+    globals: GlobalArgs,
+    #[command(subcommand)]
+    command: Option<DashboardCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+enum DashboardCommand {
+    /// The live dashboard (the default).
+    Tui(dashboard::TuiArgs),
+}
+
+/// Runs `cutover-dashboard`.
+pub fn run_dashboard(cli: DashboardCli) -> Result<ExitCode> {
+    trust(&cli.globals)?;
+    let settings = Settings::load(cli.globals.config.as_deref()).map_err(|e| eyre!(e))?;
+    let Some(DashboardCommand::Tui(args)) = cli.command else {
+        return small_runtime()?.block_on(dashboard::run_tui(cli.tui, settings));
+    };
+    small_runtime()?.block_on(dashboard::run_tui(args, settings))
+}
+
+/// `cutover-dashboard` beside this executable, when this command line is the dashboard's
+/// (`cutover` alone or `cutover tui`) and the binary exists: `main` hands over to it.
+#[must_use]
+pub fn dashboard_binary(cli: &Cli) -> Option<PathBuf> {
+    if !matches!(cli.command, None | Some(Command::Tui(_))) {
+        return None;
+    }
+    let beside = std::env::current_exe()
+        .ok()?
+        .with_file_name(format!("cutover-dashboard{}", std::env::consts::EXE_SUFFIX));
+    beside.is_file().then_some(beside)
+}
+
+/// Installs the TLS provider and trusts the extra CA, from the flag or the settings.
+fn trust(globals: &GlobalArgs) -> Result<()> {
     crate::tls::install();
-    let ca = cli
+    let ca = globals
         .ca_cert
         .clone()
-        .or_else(|| Settings::load(cli.config.as_deref()).ok()?.ca_cert);
+        .or_else(|| Settings::load(globals.config.as_deref()).ok()?.ca_cert);
     if let Some(ca) = ca {
         crate::tls::trust_also(&ca).map_err(|e| eyre!(e))?;
     }
+    Ok(())
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let settings = || Settings::load(cli.globals.config.as_deref()).map_err(|e| eyre!(e));
+    trust(&cli.globals)?;
     let command = cli.command.unwrap_or(Command::Tui(cli.tui));
     match command {
         Command::Tui(args) => small_runtime()?.block_on(dashboard::run_tui(args, settings()?)),

@@ -51,7 +51,9 @@ pub enum DataState {
 pub fn data_state(ui: &State) -> DataState {
     let age = |since: i64| (ui.now - since).max(0);
     match ui.link.conn {
-        Conn::Connecting if ui.snap.is_none() => return DataState::Waiting,
+        // Nothing ever arrived: there is no data whose age could be told, however many
+        // attempts have failed.
+        Conn::Connecting | Conn::Reconnecting if ui.snap.is_none() => return DataState::Waiting,
         Conn::Reconnecting | Conn::Connecting => {
             return DataState::Reconnecting {
                 age_ms: age(ui.link.last_message),
