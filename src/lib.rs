@@ -2,7 +2,7 @@
 //! rollout [`plan`], the deterministic [`engine`], the legacy-versus-enhanced [`judge`],
 //! sticky [`assign`]ment — the durable [`journal`], and around them the control plane
 //! ([`server`], fed by metric [`sources`] and the [`sim`]ulator, walked by the [`demo`]'s
-//! simulated people), the typed [`wire`], the [`client`] used by the command line, and the
+//! simulated people), the typed [`wire`], flags for [`openfeature`], the [`client`] used by the command line, and the
 //! [`cli`] itself.
 
 pub mod assign;
@@ -12,10 +12,12 @@ pub mod clock;
 pub mod demo;
 pub mod engine;
 pub mod fuzz;
+pub mod hex;
 pub mod journal;
 pub mod judge;
 pub mod lifecycle;
 pub mod metrics;
+pub mod openfeature;
 pub mod plan;
 pub mod server;
 pub mod settings;

@@ -216,6 +216,7 @@ async fn sources_read_without_a_server() {
         assignment: cutover::wire::Algorithm::FractionalV3,
         bucketing: None,
         status: cutover::wire::Status::Running,
+        kill_switches: std::collections::BTreeMap::new(),
         cohorts: vec![cutover::wire::CohortConfig {
             id: "shop/staff".into(),
             mode: cutover::wire::Mode::Canary,

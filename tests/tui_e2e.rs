@@ -115,6 +115,12 @@ fn demo_command() -> String {
     )
 }
 
+/// The dashboard has exited and `stty` has said whether the terminal is in cooked mode (the
+/// screen is read between the two otherwise).
+fn exited_and_stty_said(screen: &str) -> bool {
+    screen.contains("EXITED") && screen.lines().any(|l| l == "icanon" || l == "-icanon")
+}
+
 fn rows_of<'a>(screen: &'a str, prefix: &'a str) -> impl Iterator<Item = &'a str> {
     screen
         .lines()
@@ -180,7 +186,7 @@ fn the_demo_answers_keys_and_restores_the_terminal() {
         assert_eq!(mode, Some("legacy"), "every cohort on legacy: {row}");
     }
     t.keys(&["q"]);
-    let screen = t.wait_for("the dashboard to exit", |s| s.contains("EXITED"));
+    let screen = t.wait_for("the dashboard to exit", exited_and_stty_said);
     assert!(screen.contains("EXITED 0"), "{screen}");
     assert!(
         screen.lines().any(|l| l == "icanon"),
@@ -206,9 +212,7 @@ fn a_hang_up_ends_the_dashboard_promptly_and_restores_the_terminal() {
             .unwrap()
             .success()
     );
-    let screen = t.wait_for("the dashboard to exit after SIGHUP", |s| {
-        s.contains("EXITED")
-    });
+    let screen = t.wait_for("the dashboard to exit after SIGHUP", exited_and_stty_said);
     assert!(screen.lines().any(|l| l == "icanon"), "{screen}");
 }
 

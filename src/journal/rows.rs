@@ -117,13 +117,7 @@ impl Row {
     }
 }
 
-pub(super) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
+pub(super) use crate::hex::hex;
 
 /// Rows with their stored checksum, for `clause` (`WHERE …`, `ORDER BY …`).
 pub(super) fn query(

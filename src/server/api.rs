@@ -426,7 +426,7 @@ pub async fn assign(
                 format!("no cohort `{}`", q.cohort),
             )
         })?;
-    let algorithm = convert::algorithm_of(feed.doc.assignment);
+    let algorithm = crate::openfeature::algorithm(feed.doc.assignment);
     let bucket = assign::CohortBuckets::new(algorithm, &feed.doc.salt, &c.id).bucket(&q.unit);
     let variant = if bucket < c.weight_bp {
         wire::Variant::Enhanced

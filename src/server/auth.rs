@@ -124,6 +124,15 @@ impl Auth {
         matches!(self, Auth::Open)
     }
 
+    /// The names of the tokens in force (none on an open server).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        let tokens: &[(Actor, Vec<u8>)] = match self {
+            Auth::Open => &[],
+            Auth::Tokens(t) => t,
+        };
+        tokens.iter().map(|(a, _)| a.name.as_str())
+    }
+
     /// Who may give the sign-off named `signoff`: the names of the tokens that list it
     /// (`local` on an open server).
     #[must_use]

@@ -475,6 +475,16 @@ pub fn build_config(
         assignment: convert::algorithm(assignment),
         bucketing: (assignment != Algorithm::CutoverV1).then(|| convert::bucketing(plan.salt())),
         status: convert::status(rollout.status),
+        kill_switches: plan
+            .profile()
+            .kill_switches
+            .iter()
+            .map(|k| {
+                let engaged =
+                    rollout.status == engine::Status::Killed || rollout.engaged.contains(&k.id);
+                (k.id.clone(), engaged)
+            })
+            .collect(),
         cohorts,
     };
     let frame = serde_json::to_string(&doc)

@@ -161,8 +161,20 @@ fn counters(o: &mut String, s: &Stats) {
         (
             "cutover_config_subscribers",
             "gauge",
-            "Connected config-stream subscribers.",
+            "Connected subscribers to config revisions (config streams and OFREP event streams).",
             &s.config_subscribers,
+        ),
+        (
+            "cutover_ofrep_sse_clients",
+            "gauge",
+            "Connected OFREP event-stream clients.",
+            &s.ofrep_sse_clients,
+        ),
+        (
+            "cutover_ofrep_evaluations_total",
+            "counter",
+            "OFREP evaluation requests answered (single and bulk).",
+            &s.ofrep_evaluations,
         ),
         (
             "cutover_samples_accepted_total",

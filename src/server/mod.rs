@@ -14,6 +14,7 @@ pub mod freshness;
 pub mod hub;
 pub mod ingest;
 pub mod listen;
+pub mod ofrep;
 pub mod split;
 pub mod stats;
 pub mod stream;
@@ -107,6 +108,10 @@ pub struct AppState {
     pub ingesting: tokio::sync::Semaphore,
     /// Stops everything.
     pub cancel: CancellationToken,
+    /// Whether clients reach this server over TLS (`https`).
+    pub tls: bool,
+    /// Signs the OFREP event-stream URLs' tokens.
+    pub sse_key: ofrep::SseKey,
 }
 
 /// A running control plane.
@@ -218,6 +223,8 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
         ingest: Arc::new(Ingest::default()),
         ingesting: tokio::sync::Semaphore::new(INGESTING),
         cancel: cancel.clone(),
+        tls: opts.tls.is_some(),
+        sse_key: ofrep::SseKey::random(),
     });
     tasks.spawn(collect::metrics(
         app.clone(),
@@ -289,6 +296,9 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/v1/config/stream", get(stream::config_stream))
         .route("/v1/stream", get(stream::stream))
         .route("/metrics", get(exposition::metrics))
+        .route("/ofrep/v1/evaluate/flags", post(ofrep::evaluate_bulk))
+        .route("/ofrep/v1/evaluate/flags/{key}", post(ofrep::evaluate_one))
+        .route("/ofrep/v1/events", get(ofrep::events))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::wrong_method)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -17,8 +17,12 @@ pub struct Stats {
     pub stream_clients: AtomicU64,
     /// Times a slow stream client fell behind and was resynchronised with a snapshot.
     pub stream_resyncs: AtomicU64,
-    /// Config-stream subscribers connected now.
+    /// Subscribers to config revisions connected now: config streams and OFREP event streams.
     pub config_subscribers: AtomicU64,
+    /// OFREP event-stream clients connected now.
+    pub ofrep_sse_clients: AtomicU64,
+    /// OFREP evaluation requests answered (single and bulk).
+    pub ofrep_evaluations: AtomicU64,
     /// Samples accepted by the push API.
     pub samples_accepted: AtomicU64,
     /// Samples rejected by the push API.

@@ -155,7 +155,7 @@ impl Fleet {
                 continue;
             };
             let buckets = assign::CohortBuckets::new(
-                crate::server::convert::algorithm_of(config.assignment),
+                crate::openfeature::algorithm(config.assignment),
                 &config.salt,
                 &c.id,
             );

@@ -70,6 +70,9 @@ pub struct ConfigDoc {
     pub bucketing: Option<serde_json::Value>,
     /// Overall status; `killed` means every cohort is at weight 0.
     pub status: Status,
+    /// Every named kill switch: whether it is engaged (all are when the rollout is killed).
+    #[serde(default)]
+    pub kill_switches: BTreeMap<String, bool>,
     /// Every cohort.
     pub cohorts: Vec<CohortConfig>,
 }

@@ -11,6 +11,7 @@ pub mod action;
 pub mod config;
 pub mod event;
 pub mod format;
+pub mod ofrep;
 pub mod report;
 pub mod samples;
 pub mod state;

@@ -109,16 +109,6 @@ pub fn algorithm(a: Algorithm) -> wire::Algorithm {
     }
 }
 
-/// The algorithm a config document names (for its readers: the simulator, `/v1/assign`).
-#[must_use]
-pub fn algorithm_of(a: wire::Algorithm) -> Algorithm {
-    match a {
-        wire::Algorithm::CutoverV1 => Algorithm::CutoverV1,
-        wire::Algorithm::FractionalV2 => Algorithm::FractionalV2,
-        wire::Algorithm::FractionalV3 => Algorithm::FractionalV3,
-    }
-}
-
 /// The JsonLogic bucketing value of the `fractional` algorithms for `salt`.
 #[must_use]
 pub fn bucketing(salt: &str) -> serde_json::Value {

@@ -1,0 +1,406 @@
+//! OFREP on the control plane: `POST /ofrep/v1/evaluate/flags/{key}` (one flag),
+//! `POST /ofrep/v1/evaluate/flags` (every flag, with an `ETag` and 304), and
+//! `GET /ofrep/v1/events`, the server-sent events that say `refetchEvaluation` on every config
+//! revision. The flags themselves are [`crate::openfeature`]'s, from the config document.
+//!
+//! Auth: any token, as `Authorization: Bearer` or `X-API-Key`; a refusal is a bare 401 (the
+//! spec's errors carry no body there). Browsers' `EventSource` sends no headers, so the event
+//! stream's URL, announced in each bulk answer, carries its own token: read-only, for that
+//! stream only, signed by this process, naming its holder (a revoked holder's streams close)
+//! and good for [`SSE_TOKEN_LIFETIME`].
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::Stream;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use super::AppState;
+use super::stats::Stats;
+use crate::openfeature::{self, Subject};
+use crate::wire::ofrep::{
+    BulkEvaluation, BulkFailure, ErrorCode, EvaluationFailure, EventStream, Refetch,
+};
+
+/// How long an event-stream URL's token is good for; a provider whose stream drops after that
+/// fetches again and gets a new URL.
+pub const SSE_TOKEN_LIFETIME: Duration = Duration::from_mins(15);
+
+/// How long a hidden browser tab may stay away before it fetches again on return.
+const INACTIVITY_DELAY_SEC: u32 = 120;
+
+/// The process's key for event-stream tokens: random, never written anywhere.
+pub struct SseKey([u8; 32]);
+
+impl SseKey {
+    /// A fresh random key.
+    #[must_use]
+    pub fn random() -> SseKey {
+        let mut key = [0u8; 32];
+        rustls::crypto::ring::default_provider()
+            .secure_random
+            .fill(&mut key)
+            .expect("the system's random source");
+        SseKey(key)
+    }
+
+    /// HMAC-SHA256 of `message` (RFC 2104).
+    fn mac(&self, message: &str) -> String {
+        let mut inner = Sha256::new();
+        let mut outer = Sha256::new();
+        let mut block = [0u8; 64];
+        block[..32].copy_from_slice(&self.0);
+        inner.update(block.map(|b| b ^ 0x36));
+        inner.update(message.as_bytes());
+        outer.update(block.map(|b| b ^ 0x5c));
+        outer.update(inner.finalize());
+        crate::hex::hex(&outer.finalize())
+    }
+
+    /// A token for the event stream, for `holder`, good until `until_ms`.
+    #[must_use]
+    pub fn issue(&self, holder: &str, until_ms: i64) -> String {
+        let message = format!("{until_ms}.{holder}");
+        format!("{message}.{}", self.mac(&message))
+    }
+
+    /// The holder a token was issued to, if it is genuine and not expired at `now_ms`.
+    #[must_use]
+    pub fn check(&self, token: &str, now_ms: i64) -> Option<String> {
+        let (message, mac) = token.rsplit_once('.')?;
+        let (until, holder) = message.split_once('.')?;
+        let genuine = constant_time_eq(self.mac(message).as_bytes(), mac.as_bytes());
+        (genuine && until.parse::<i64>().ok()? > now_ms).then(|| holder.to_owned())
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// The caller by `Authorization: Bearer` or `X-API-Key`, or a bare 401.
+fn caller(app: &AppState, headers: &HeaderMap) -> Result<String, StatusCode> {
+    let api_key = headers
+        .get("x-api-key")
+        .and_then(|h| h.to_str().ok())
+        .map(|k| format!("Bearer {}", k.trim()));
+    let header = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or(api_key);
+    app.auth
+        .get()
+        .authenticate(header.as_deref())
+        .map(|actor| actor.name)
+        .map_err(|_| StatusCode::UNAUTHORIZED)
+}
+
+/// The request's subject, or the body that says what is wrong with it.
+fn subject(body: &Bytes) -> Result<Subject, (ErrorCode, String)> {
+    let request: Value = if body.is_empty() {
+        Value::Object(Map::new())
+    } else {
+        serde_json::from_slice(body)
+            .map_err(|e| (ErrorCode::ParseError, format!("the body is not JSON: {e}")))?
+    };
+    let Value::Object(mut request) = request else {
+        return Err((
+            ErrorCode::ParseError,
+            "the body must be a JSON object: {\"context\": {…}}".to_owned(),
+        ));
+    };
+    match request.remove("context") {
+        None | Some(Value::Null) => Subject::from_context(&Map::new()),
+        Some(Value::Object(context)) => Subject::from_context(&context),
+        Some(other) => Err((
+            ErrorCode::InvalidContext,
+            format!("`context` must be an object, not {other}"),
+        )),
+    }
+}
+
+fn json(status: StatusCode, body: &impl serde::Serialize) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        serde_json::to_string(body).expect("serializes"),
+    )
+        .into_response()
+}
+
+/// `POST /ofrep/v1/evaluate/flags/{key}`.
+pub async fn evaluate_one(
+    State(app): State<Arc<AppState>>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(refused) = caller(&app, &headers) {
+        return refused.into_response();
+    }
+    Stats::bump(&app.stats.ofrep_evaluations);
+    let subject = match subject(&body) {
+        Ok(s) => s,
+        Err((code, details)) => {
+            return json(
+                StatusCode::BAD_REQUEST,
+                &EvaluationFailure {
+                    key,
+                    error_code: code,
+                    error_details: details,
+                },
+            );
+        }
+    };
+    let feed = app.core.config.borrow().clone();
+    match openfeature::evaluate(&feed.doc, &key, &subject) {
+        Ok(e) => json(StatusCode::OK, &e),
+        Err(f) if f.error_code == ErrorCode::FlagNotFound => json(StatusCode::NOT_FOUND, &f),
+        Err(f) => json(StatusCode::BAD_REQUEST, &f),
+    }
+}
+
+/// The query of a bulk evaluation.
+#[derive(Debug, Deserialize)]
+pub struct BulkQuery {
+    /// The config `ETag` of the `refetchEvaluation` event that caused this fetch.
+    #[serde(rename = "flagConfigEtag")]
+    flag_config_etag: Option<String>,
+}
+
+/// The bulk answer's `ETag`: the config document's and the subject's.
+fn bulk_etag(config_etag: &str, subject: &Subject) -> String {
+    let mut h = Sha256::new();
+    h.update(subject.unit.as_deref().unwrap_or_default().as_bytes());
+    h.update([0]);
+    h.update(subject.cohort.as_deref().unwrap_or_default().as_bytes());
+    let digest = h.finalize();
+    let short = crate::hex::hex(&digest[..6]);
+    format!("\"{}-{short}\"", config_etag.trim_matches('"'))
+}
+
+/// Where the event stream is, as seen by this caller.
+fn event_stream(app: &AppState, headers: &HeaderMap, holder: &str) -> EventStream {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let scheme = if app.tls { "https" } else { "http" };
+    let mut url = format!("{scheme}://{host}/ofrep/v1/events");
+    if !app.auth.get().is_open() {
+        let until = now_ms() + i64::try_from(SSE_TOKEN_LIFETIME.as_millis()).unwrap_or(i64::MAX);
+        url.push_str("?token=");
+        url.push_str(&app.sse_key.issue(holder, until));
+    }
+    EventStream {
+        kind: "sse".to_owned(),
+        url,
+        inactivity_delay_sec: INACTIVITY_DELAY_SEC,
+    }
+}
+
+/// `POST /ofrep/v1/evaluate/flags`.
+pub async fn evaluate_bulk(
+    State(app): State<Arc<AppState>>,
+    Query(query): Query<BulkQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let holder = match caller(&app, &headers) {
+        Ok(h) => h,
+        Err(refused) => return refused.into_response(),
+    };
+    Stats::bump(&app.stats.ofrep_evaluations);
+    let feed = app.core.config.borrow().clone();
+    if query.flag_config_etag.as_deref() == Some(feed.etag.as_str()) {
+        // An event-stream client fetching the revision it was told of: it has it now.
+        app.core.deliveries.sent(feed.doc.revision);
+    }
+    let subject = match subject(&body) {
+        Ok(s) => s,
+        Err((code, details)) => {
+            return json(
+                StatusCode::BAD_REQUEST,
+                &BulkFailure {
+                    error_code: code,
+                    error_details: details,
+                },
+            );
+        }
+    };
+    if let Some(cohort) = subject.cohort.as_deref()
+        && !feed.doc.cohorts.iter().any(|c| c.id == cohort)
+    {
+        let known: Vec<&str> = feed.doc.cohorts.iter().map(|c| c.id.as_str()).collect();
+        return json(
+            StatusCode::BAD_REQUEST,
+            &BulkFailure {
+                error_code: ErrorCode::InvalidContext,
+                error_details: format!("no cohort `{cohort}`; cohorts: {}", known.join(", ")),
+            },
+        );
+    }
+    let etag = bulk_etag(&feed.etag, &subject);
+    let etag_header = HeaderValue::from_str(&etag).expect("etag is ASCII");
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v == etag_header)
+    {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag_header)]).into_response();
+    }
+    let answer = BulkEvaluation {
+        flags: openfeature::evaluate_all(&feed.doc, &subject),
+        metadata: std::collections::BTreeMap::from([
+            ("rollout".to_owned(), Value::from(feed.doc.rollout.clone())),
+            ("revision".to_owned(), Value::from(feed.doc.revision)),
+        ]),
+        event_streams: vec![event_stream(&app, &headers, &holder)],
+    };
+    let mut response = json(StatusCode::OK, &answer);
+    response.headers_mut().insert(header::ETAG, etag_header);
+    response
+}
+
+/// The query of the event stream.
+#[derive(Debug, Deserialize)]
+pub struct EventsQuery {
+    token: Option<String>,
+}
+
+/// Whether `holder` still holds a token (an open server has no tokens to revoke).
+fn still_holds(app: &AppState, holder: &str) -> bool {
+    let auth = app.auth.get();
+    auth.is_open() || auth.names().any(|n| n == holder)
+}
+
+/// `GET /ofrep/v1/events`: `refetchEvaluation` at once (whatever was missed before connecting)
+/// and on every config revision; closed when the holder's token is revoked.
+pub async fn events(
+    State(app): State<Arc<AppState>>,
+    Query(query): Query<EventsQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let holder = match query.token.as_deref() {
+        Some(token) => match app.sse_key.check(token, now_ms()) {
+            Some(holder) if still_holds(&app, &holder) => holder,
+            _ => return StatusCode::UNAUTHORIZED.into_response(),
+        },
+        None => match caller(&app, &headers) {
+            Ok(h) => h,
+            Err(refused) => return refused.into_response(),
+        },
+    };
+    Sse::new(refetches(app, holder))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
+}
+
+/// Counts an event-stream client while it is connected.
+struct Connected(Arc<AppState>);
+
+impl Connected {
+    fn new(app: Arc<AppState>) -> Connected {
+        Stats::bump(&app.stats.config_subscribers);
+        Stats::bump(&app.stats.ofrep_sse_clients);
+        Connected(app)
+    }
+}
+
+impl Drop for Connected {
+    fn drop(&mut self) {
+        Stats::drop_one(&self.0.stats.config_subscribers);
+        Stats::drop_one(&self.0.stats.ofrep_sse_clients);
+    }
+}
+
+fn refetches(app: Arc<AppState>, holder: String) -> impl Stream<Item = Result<Event, Infallible>> {
+    let mut config = app.core.config.clone();
+    let mut tokens = app.auth.subscribe();
+    let cancel = app.cancel.clone();
+    let connected = Connected::new(app);
+    async_stream(move |tx| async move {
+        let connected = connected;
+        let mut first = true;
+        loop {
+            if !first {
+                tokio::select! {
+                    changed = config.changed() => if changed.is_err() { return },
+                    changed = tokens.changed() => {
+                        if changed.is_err() || !still_holds(&connected.0, &holder) { return }
+                        continue;
+                    }
+                    () = cancel.cancelled() => return,
+                }
+            }
+            first = false;
+            let etag = config.borrow_and_update().etag.clone();
+            let data = serde_json::to_string(&Refetch::new(&etag)).expect("serializes");
+            if tx.send(Ok(Event::default().data(data))).await.is_err() {
+                return;
+            }
+        }
+    })
+}
+
+/// A stream fed by a task through a small channel (the task ends when the client goes).
+fn async_stream<F, Fut>(body: F) -> impl Stream<Item = Result<Event, Infallible>>
+where
+    F: FnOnce(tokio::sync::mpsc::Sender<Result<Event, Infallible>>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tokio::spawn(body(tx));
+    tokio_stream_from(rx)
+}
+
+fn tokio_stream_from<T>(mut rx: tokio::sync::mpsc::Receiver<T>) -> impl Stream<Item = T> {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_checked() {
+        let key = SseKey::random();
+        let token = key.issue("ada", 2_000);
+        assert_eq!(key.check(&token, 1_000).as_deref(), Some("ada"));
+        assert_eq!(key.check(&token, 2_000), None, "expired");
+        let forged = token.replace("ada", "eve");
+        assert_eq!(key.check(&forged, 1_000), None, "another holder");
+        assert_eq!(
+            SseKey::random().check(&token, 1_000),
+            None,
+            "another process"
+        );
+    }
+
+    #[test]
+    fn the_mac_is_hmac_sha256() {
+        // RFC 4231 test case 2 has a short key; with our 32-byte key, check against a
+        // value computed with Python's hmac module.
+        let key = SseKey([0x0b; 32]);
+        assert_eq!(key.mac("Hi There"), HMAC_HI_THERE);
+    }
+
+    const HMAC_HI_THERE: &str = "198a607eb44bfbc69903a0f1cf2bbdc5ba0aa3f3d9ae3c1c7a3b1696a0b68cf7";
+}
