@@ -29,6 +29,8 @@ pub struct Settings {
     pub prometheus: Option<String>,
     /// Alertmanager base URL.
     pub alertmanager: Option<String>,
+    /// Where `serve` offers flagd's sync service (`--flagd-sync`).
+    pub flagd_sync: Option<String>,
     /// Evaluation interval (`10s`).
     pub eval_interval: Option<String>,
     /// Webhook URLs.

@@ -110,18 +110,11 @@ fn reopening_replays_to_the_identical_state() {
     );
 }
 
-/// `minimal` with its `[rollout]` table given `line` too.
-fn minimal_with(line: &str) -> cutover::plan::Plan {
-    let text = std::fs::read_to_string(common::root().join("profiles/minimal.toml")).unwrap();
-    let text = text.replacen("[rollout]\n", &format!("[rollout]\n{line}\n"), 1);
-    cutover::plan::load_str("minimal.toml", &text).unwrap()
-}
-
 #[test]
 fn the_assignment_algorithm_is_the_one_the_rollout_started_with() {
     use cutover::assign::Algorithm;
     let dir = tempfile::tempdir().unwrap();
-    let v2 = minimal_with("assignment = \"fractional-v2\"");
+    let v2 = common::profile_with("minimal", "assignment = \"fractional-v2\"");
     let opened = Journal::open(dir.path(), &v2, t0()).unwrap();
     assert_eq!(opened.journal.assignment(), Algorithm::FractionalV2);
     drop(opened);

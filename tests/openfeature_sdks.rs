@@ -130,3 +130,113 @@ async fn every_ofrep_sdk_agrees_with_assign_and_follows_a_kill() {
         );
     }
 }
+
+/// `/v1/assign`'s variant for each unit, after putting `shop/staff` at 30 %.
+async fn at_thirty_percent(s: &TestServer) -> BTreeMap<String, String> {
+    let (status, body) = s
+        .act(ADA, json!({"action": "set-weight", "target": "shop/staff", "value": 30.0, "reason": "sdk test"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assigned(s).await
+}
+
+/// One in-process provider against one rollout: its 1,000 answers agree with `/v1/assign`;
+/// after a kill, pushed on its open `SyncFlags` stream, every answer is legacy.
+async fn in_process_follows(s: &TestServer, script: tokio::process::Command, name: &str) {
+    let want = at_thirty_percent(s).await;
+    let flagd = s.running.flagd_addr.expect("--flagd-sync").to_string();
+    let (host, port) = flagd.rsplit_once(':').unwrap();
+    let units = UNITS.to_string();
+    let mut sdk = Script::spawn(
+        script,
+        &[host, port, "minimal", "shop/staff", "0", units.as_str()],
+    );
+    let got = answers(&sdk.take(UNITS, 300).await);
+    assert_eq!(sdk.next(60).await["ready"], true);
+    for (unit, (value, _)) in &got {
+        assert_eq!(value, &want[unit], "{name}: {unit}");
+    }
+    assert_eq!(
+        cutover::server::stats::Stats::get(&s.running.app.stats.flagd_sync_streams),
+        1,
+        "{name}"
+    );
+    let (status, body) = s
+        .act(ALICE, json!({"action": "kill", "reason": "sdk test"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    sdk.say("again").await;
+    let after = answers(&sdk.take(UNITS, 300).await);
+    assert!(
+        after.values().all(|(v, _)| v == "legacy"),
+        "{name}: every unit on legacy after the kill"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_python_in_process_provider_follows_a_fractional_v3_rollout() {
+    let s = TestServer::with("minimal", |o| {
+        o.flagd_sync = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await;
+    in_process_follows(&s, python("flagd_units.py"), "python flagd in-process (v3)").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_javascript_in_process_provider_follows_a_fractional_v2_rollout() {
+    let plan = std::sync::Arc::new(common::profile_with(
+        "minimal",
+        "assignment = \"fractional-v2\"",
+    ));
+    let s = TestServer::with("minimal", |o| {
+        o.plan = plan;
+        o.flagd_sync = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await;
+    in_process_follows(
+        &s,
+        node("flagd_units.mjs"),
+        "javascript flagd in-process (v2)",
+    )
+    .await;
+}
+
+/// Every flag configuration the demos publish, from the first window to the wind-down, and
+/// after a kill, is valid against flagd's `flags.json` schema (flagd-core's strict check).
+#[tokio::test(flavor = "multi_thread")]
+async fn flag_configurations_are_valid_against_flagds_schema() {
+    let mut docs = Vec::new();
+    for profile in [
+        "vividwalls",
+        "aixtiv",
+        "react-playbook",
+        "aigentflow",
+        "minimal",
+    ] {
+        let mut walk = common::walk::Walk::demo(profile);
+        let mut last = None;
+        walk.until(400, |w| {
+            let doc =
+                cutover::server::core::build_config(&w.plan, &w.state, "l", w.plan.assignment())
+                    .doc;
+            if last != Some(doc.revision) {
+                last = Some(doc.revision);
+                docs.push(doc);
+            }
+            false
+        });
+        let mut killed = docs.last().unwrap().clone();
+        killed.status = cutover::wire::Status::Killed;
+        killed.kill_switches.values_mut().for_each(|v| *v = true);
+        killed.cohorts.iter_mut().for_each(|c| c.weight_bp = 0);
+        docs.push(killed);
+    }
+    assert!(docs.len() > 20, "{} configurations", docs.len());
+    let mut check = Script::spawn(node("flagd_schema_check.mjs"), &[]);
+    for doc in &docs {
+        let config = cutover::openfeature::flagd::configuration(doc).to_string();
+        check.say(&config).await;
+        let verdict = check.next(60).await;
+        assert_eq!(verdict["ok"], true, "{}: {verdict}\n{config}", doc.rollout);
+    }
+}

@@ -154,6 +154,7 @@ pub async fn run_demo(args: DemoArgs, settings: Settings) -> Result<ExitCode> {
     let dir = tempfile_dir()?;
     let opts = ServeOptions {
         recover: false,
+        flagd_sync: None,
         tokens_file: None,
         tls: None,
         allow_plaintext: false,

@@ -76,6 +76,10 @@ pub struct ServeArgs {
     /// Serve plain HTTP beyond loopback anyway (only behind a TLS proxy).
     #[arg(long)]
     allow_plaintext: bool,
+    /// Also serve flagd's sync service (gRPC) here, for flagd's in-process OpenFeature
+    /// providers (e.g. 127.0.0.1:8015; the same TLS and loopback rules as --listen).
+    #[arg(long, value_name = "ADDR")]
+    flagd_sync: Option<String>,
     /// If the journal is damaged, keep its verified records, move the damaged files aside and
     /// start a new lineage (instead of refusing to start).
     #[arg(long)]
@@ -107,6 +111,15 @@ pub fn options(args: ServeArgs, settings: &Settings) -> Result<ServeOptions> {
     let listen: SocketAddr = listen
         .parse()
         .map_err(|_| eyre!("--listen `{listen}` is not an address like 127.0.0.1:7070"))?;
+    let flagd_sync = args
+        .flagd_sync
+        .clone()
+        .or_else(|| settings.flagd_sync.clone())
+        .map(|a| {
+            a.parse::<SocketAddr>()
+                .map_err(|_| eyre!("--flagd-sync `{a}` is not an address like 127.0.0.1:8015"))
+        })
+        .transpose()?;
     let data = args
         .data
         .or_else(|| settings.data.clone())
@@ -172,6 +185,7 @@ pub fn options(args: ServeArgs, settings: &Settings) -> Result<ServeOptions> {
         },
         allow_plaintext: args.allow_plaintext,
         tokens_file,
+        flagd_sync,
     })
 }
 
@@ -226,6 +240,11 @@ pub async fn run(args: ServeArgs, settings: Settings) -> Result<ExitCode> {
         running.addr,
         data.display()
     );
+    if let Some(flagd) = running.flagd_addr {
+        eprintln!(
+            "cutover serve: flagd sync (gRPC) for in-process OpenFeature providers on {flagd}"
+        );
+    }
     if running.app.auth.get().is_open() {
         eprintln!(
             "cutover serve: open server (no --tokens): every caller is `local`, an admin who may give every sign-off, with four eyes off"

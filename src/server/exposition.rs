@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -133,7 +134,15 @@ fn counters(o: &mut String, s: &Stats) {
             Stats::get(c)
         );
     }
-    for (name, kind, help, c) in [
+    for (name, kind, help, c) in singles(s) {
+        family(o, name, kind, help);
+        let _ = writeln!(o, "{name} {}", Stats::get(c));
+    }
+}
+
+/// The counters and gauges with one series each: name, type, help, value.
+fn singles(s: &Stats) -> [(&'static str, &'static str, &'static str, &AtomicU64); 14] {
+    [
         (
             "cutover_stream_clients",
             "gauge",
@@ -163,6 +172,12 @@ fn counters(o: &mut String, s: &Stats) {
             "gauge",
             "Connected subscribers to config revisions (config streams and OFREP event streams).",
             &s.config_subscribers,
+        ),
+        (
+            "cutover_flagd_sync_streams",
+            "gauge",
+            "Open flagd sync streams (in-process OpenFeature providers).",
+            &s.flagd_sync_streams,
         ),
         (
             "cutover_ofrep_sse_clients",
@@ -212,10 +227,7 @@ fn counters(o: &mut String, s: &Stats) {
             "Metric source reads that failed or came back empty.",
             &s.source_errors,
         ),
-    ] {
-        family(o, name, kind, help);
-        let _ = writeln!(o, "{name} {}", Stats::get(c));
-    }
+    ]
 }
 
 /// `GET /metrics`.

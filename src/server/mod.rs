@@ -10,6 +10,7 @@ pub mod convert;
 pub mod core;
 pub mod delivery;
 pub mod exposition;
+pub mod flagd_sync;
 pub mod freshness;
 pub mod hub;
 pub mod ingest;
@@ -84,6 +85,8 @@ pub struct ServeOptions {
     /// Recover a damaged journal (keep its verified prefix under a new lineage) instead of
     /// refusing to start.
     pub recover: bool,
+    /// Where to serve flagd's sync service (gRPC) for in-process OpenFeature providers.
+    pub flagd_sync: Option<SocketAddr>,
 }
 
 /// What every handler shares.
@@ -126,6 +129,8 @@ pub struct Running {
     pub tasks: JoinSet<()>,
     /// What `--recover` did at start-up, if the journal needed it.
     pub recovered: Option<crate::journal::Recovery>,
+    /// Where the flagd sync service listens, if it was asked for.
+    pub flagd_addr: Option<SocketAddr>,
 }
 
 /// Why the control plane could not start.
@@ -154,14 +159,22 @@ pub enum StartError {
     },
 }
 
-/// Starts the control plane and returns once it is listening.
-pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
+/// Security by default: beyond loopback only with tokens, and with TLS unless told otherwise.
+fn refuse_unsafe(opts: &ServeOptions) -> Result<(), StartError> {
     if opts.auth.is_open() && !opts.listen.ip().is_loopback() {
         return Err(StartError::OpenOnNetwork(opts.listen));
     }
-    if opts.tls.is_none() && !opts.allow_plaintext && !opts.listen.ip().is_loopback() {
-        return Err(StartError::PlaintextOnNetwork(opts.listen));
+    for addr in std::iter::once(opts.listen).chain(opts.flagd_sync) {
+        if opts.tls.is_none() && !opts.allow_plaintext && !addr.ip().is_loopback() {
+            return Err(StartError::PlaintextOnNetwork(addr));
+        }
     }
+    Ok(())
+}
+
+/// Starts the control plane and returns once it is listening.
+pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
+    refuse_unsafe(&opts)?;
     let plan = opts.plan.clone();
     let clock = opts.clock;
     let (opened, recovered) = open_journal(&opts).await?;
@@ -246,6 +259,7 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
         stats.clone(),
         cancel.clone(),
     ));
+    let flagd_addr = start_flagd_sync(&opts, &app, &mut tasks).await?;
     tracing::info!(%addr, rollout = %plan.profile().rollout.id, "control plane listening");
     Ok(Running {
         addr,
@@ -253,7 +267,30 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
         cancel,
         tasks,
         recovered,
+        flagd_addr,
     })
+}
+
+/// Binds and serves flagd's sync service when `--flagd-sync` asks for it; returns where.
+async fn start_flagd_sync(
+    opts: &ServeOptions,
+    app: &Arc<AppState>,
+    tasks: &mut JoinSet<()>,
+) -> Result<Option<SocketAddr>, StartError> {
+    let Some(want) = opts.flagd_sync else {
+        return Ok(None);
+    };
+    let (listener, local) = flagd_sync::bind(want)
+        .await
+        .map_err(|source| StartError::Bind { addr: want, source })?;
+    tasks.spawn(flagd_sync::serve(
+        listener,
+        app.clone(),
+        opts.tls.clone(),
+        app.cancel.clone(),
+    ));
+    tracing::info!(addr = %local, "flagd sync service listening");
+    Ok(Some(local))
 }
 
 /// Opens the journal; with `recover`, a damaged one is recovered first.

@@ -24,7 +24,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::AppState;
-use super::stats::Stats;
+use super::stats::{Gauge, Held, Stats};
 use crate::openfeature::{self, Subject};
 use crate::wire::ofrep::{
     BulkEvaluation, BulkFailure, ErrorCode, EvaluationFailure, EventStream, Refetch,
@@ -313,38 +313,23 @@ pub async fn events(
         .into_response()
 }
 
-/// Counts an event-stream client while it is connected.
-struct Connected(Arc<AppState>);
-
-impl Connected {
-    fn new(app: Arc<AppState>) -> Connected {
-        Stats::bump(&app.stats.config_subscribers);
-        Stats::bump(&app.stats.ofrep_sse_clients);
-        Connected(app)
-    }
-}
-
-impl Drop for Connected {
-    fn drop(&mut self) {
-        Stats::drop_one(&self.0.stats.config_subscribers);
-        Stats::drop_one(&self.0.stats.ofrep_sse_clients);
-    }
-}
+/// The gauges an event-stream client counts in while it is connected.
+const CONNECTED: &[Gauge] = &[|s| &s.config_subscribers, |s| &s.ofrep_sse_clients];
 
 fn refetches(app: Arc<AppState>, holder: String) -> impl Stream<Item = Result<Event, Infallible>> {
     let mut config = app.core.config.clone();
     let mut tokens = app.auth.subscribe();
     let cancel = app.cancel.clone();
-    let connected = Connected::new(app);
+    let held = Held::new(app.stats.clone(), CONNECTED);
     async_stream(move |tx| async move {
-        let connected = connected;
+        let _held = held;
         let mut first = true;
         loop {
             if !first {
                 tokio::select! {
                     changed = config.changed() => if changed.is_err() { return },
                     changed = tokens.changed() => {
-                        if changed.is_err() || !still_holds(&connected.0, &holder) { return }
+                        if changed.is_err() || !still_holds(&app, &holder) { return }
                         continue;
                     }
                     () = cancel.cancelled() => return,

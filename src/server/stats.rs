@@ -19,6 +19,8 @@ pub struct Stats {
     pub stream_resyncs: AtomicU64,
     /// Subscribers to config revisions connected now: config streams and OFREP event streams.
     pub config_subscribers: AtomicU64,
+    /// flagd sync streams open now.
+    pub flagd_sync_streams: AtomicU64,
     /// OFREP event-stream clients connected now.
     pub ofrep_sse_clients: AtomicU64,
     /// OFREP evaluation requests answered (single and bulk).
@@ -39,6 +41,34 @@ pub struct Stats {
     pub connections_open: AtomicU64,
     /// Connections closed at accept because `max_connections` were open.
     pub connections_refused: AtomicU64,
+}
+
+/// Which gauge of [`Stats`].
+pub type Gauge = fn(&Stats) -> &AtomicU64;
+
+/// Holds gauges up by one while it lives: a connection counted while it is open.
+pub struct Held {
+    stats: std::sync::Arc<Stats>,
+    gauges: &'static [Gauge],
+}
+
+impl Held {
+    /// Adds one to each of `gauges` until dropped.
+    #[must_use]
+    pub fn new(stats: std::sync::Arc<Stats>, gauges: &'static [Gauge]) -> Held {
+        for g in gauges {
+            Stats::bump(g(&stats));
+        }
+        Held { stats, gauges }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        for g in self.gauges {
+            Stats::drop_one(g(&self.stats));
+        }
+    }
 }
 
 impl Stats {

@@ -36,6 +36,14 @@ pub fn profile(name: &str) -> Plan {
     plan::load_file(&path).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A shipped profile with its `[rollout]` table given `line` too (e.g. another assignment).
+pub fn profile_with(name: &str, line: &str) -> Plan {
+    let path = root().join("profiles").join(format!("{name}.toml"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text.replacen("[rollout]\n", &format!("[rollout]\n{line}\n"), 1);
+    plan::load_str(&path.display().to_string(), &text).unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// The time every test starts at.
 pub fn t0() -> Timestamp {
     Timestamp::parse_rfc3339("2025-02-03T09:00:00Z").unwrap()

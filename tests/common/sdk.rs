@@ -46,6 +46,7 @@ impl Script {
     pub fn spawn(mut command: Command, args: &[&str]) -> Script {
         let mut child = command
             .args(args)
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
@@ -53,6 +54,26 @@ impl Script {
             .expect("the SDK script starts");
         let lines = BufReader::new(child.stdout.take().unwrap()).lines();
         Script { child, lines }
+    }
+
+    /// Writes `line` to the script's stdin.
+    pub async fn say(&mut self, line: &str) {
+        use tokio::io::AsyncWriteExt;
+        let stdin = self.child.stdin.as_mut().expect("stdin is piped");
+        stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .await
+            .unwrap();
+        stdin.flush().await.unwrap();
+    }
+
+    /// The next `n` lines as JSON.
+    pub async fn take(&mut self, n: usize, secs: u64) -> Vec<serde_json::Value> {
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(self.next(secs).await);
+        }
+        out
     }
 
     /// The next line as JSON; panics if the script ends first or takes over `secs`.
@@ -68,6 +89,7 @@ impl Script {
 
     /// Every line until the script ends; panics if it fails.
     pub async fn all(mut self, secs: u64) -> Vec<serde_json::Value> {
+        drop(self.child.stdin.take());
         let mut out = Vec::new();
         let read = async {
             while let Some(line) = self.lines.next_line().await.unwrap() {

@@ -52,6 +52,7 @@ pub fn options(profile: &str, dir: &std::path::Path) -> ServeOptions {
     let plan = Arc::new(super::profile(profile));
     ServeOptions {
         recover: false,
+        flagd_sync: None,
         tokens_file: None,
         tls: None,
         allow_plaintext: false,

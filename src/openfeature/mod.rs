@@ -14,6 +14,8 @@
 //! The context: `targetingKey` is the unit (needed by `R` only), attribute `cohort` is
 //! `department/cohort` (needed by every flag but the kill switches).
 
+pub mod flagd;
+
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
