@@ -1,10 +1,11 @@
 //! Load harness for the control plane's budgets (DESIGN.md), against the release binary run
 //! as its own process on loopback: stream fan-out (1,000 subscribers, 10 updates/s, server
 //! CPU), kill propagation to 10,000 config-stream subscribers (p50/p99/max), sample ingest
-//! (samples/s accepted), `/v1/assign` (requests/s, latency) and restart time on a journal of
-//! 10,000 records. Client and server share this
-//! machine's cores, so every number is a floor. Run with
-//! `cargo bench --bench load -- [fanout|kill|ingest|assign|restart]...` (default: all).
+//! (samples/s accepted), `/v1/assign` and OFREP single evaluation (requests/s, latency), kill
+//! propagation to 1,000 flagd `SyncFlags` streams, and restart time on a journal of 10,000
+//! records. Client and server share this machine's cores, so every number is a floor. Run
+//! with `cargo bench --bench load -- [fanout|kill|ingest|assign|ofrep|flagd|restart]...`
+//! (default: all).
 
 #![allow(clippy::cast_precision_loss, reason = "counts and rates for printing")]
 
@@ -21,6 +22,8 @@ struct Server {
     child: Child,
     base: String,
     dir: tempfile::TempDir,
+    /// Where the flagd sync service listens.
+    flagd: String,
 }
 
 impl Server {
@@ -54,6 +57,8 @@ fn serve_at(profile: &str, interval: &str, dir: tempfile::TempDir) -> Server {
             "127.0.0.1:0",
             "--eval-interval",
             interval,
+            "--flagd-sync",
+            "127.0.0.1:0",
             "--data",
         ])
         .arg(dir.path())
@@ -68,8 +73,19 @@ fn serve_at(profile: &str, interval: &str, dir: tempfile::TempDir) -> Server {
             break rest.split_whitespace().next().unwrap().to_owned();
         }
     };
+    let flagd = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(rest) = line.split("OpenFeature providers on ").nth(1) {
+            break format!("http://{}", rest.trim());
+        }
+    };
     std::thread::spawn(move || for _ in lines {});
-    Server { child, base, dir }
+    Server {
+        child,
+        base,
+        dir,
+        flagd,
+    }
 }
 
 /// CPU seconds (user + system) the process has used.
@@ -293,8 +309,12 @@ async fn ingest() {
     );
 }
 
-async fn assign() {
-    let server = serve("vividwalls", "10s");
+/// `requests` from 32 keep-alive clients for ten seconds: requests/s, p50, p99.
+async fn hammer<F, Fut>(request: F) -> (f64, Duration, Duration)
+where
+    F: Fn(reqwest::Client, u64, u64) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
     let http = cutover::tls::http_client()
         .pool_max_idle_per_host(64)
         .build()
@@ -302,24 +322,13 @@ async fn assign() {
     let t0 = Instant::now();
     let mut workers = Vec::new();
     for w in 0..32 {
-        let (http, url) = (http.clone(), format!("{}/v1/assign", server.base));
+        let (http, request) = (http.clone(), request.clone());
         workers.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut i = 0u64;
             while t0.elapsed() < Duration::from_secs(10) {
                 let start = Instant::now();
-                let unit = format!("user-{w}-{i}");
-                let r = http
-                    .get(&url)
-                    .query(&[
-                        ("cohort", "sales/individual_collectors"),
-                        ("unit", unit.as_str()),
-                    ])
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(r.status().is_success());
-                let _ = r.bytes().await.unwrap();
+                request(http.clone(), w, i).await;
                 lat.push(start.elapsed());
                 i += 1;
             }
@@ -332,11 +341,126 @@ async fn assign() {
     }
     let elapsed = t0.elapsed().as_secs_f64();
     all.sort();
-    println!(
-        "assign: {:.0} requests/s over HTTP (32 keep-alive clients), latency p50 {:?}, p99 {:?}",
+    (
         all.len() as f64 / elapsed,
         percentile(&all, 0.5),
-        percentile(&all, 0.99)
+        percentile(&all, 0.99),
+    )
+}
+
+/// OFREP single evaluation of the rollout flag over HTTP.
+async fn ofrep() {
+    let server = serve("vividwalls", "10s");
+    let url = format!("{}/ofrep/v1/evaluate/flags/vividwalls-mas", server.base);
+    let (rate, p50, p99) = hammer(move |http: reqwest::Client, w, i| {
+        let url = url.clone();
+        async move {
+            let body = serde_json::json!({"context": {
+                "targetingKey": format!("user-{w}-{i}"),
+                "cohort": "sales/individual_collectors",
+            }});
+            let r = http.post(&url).json(&body).send().await.unwrap();
+            assert!(r.status().is_success());
+            let _ = r.bytes().await.unwrap();
+        }
+    })
+    .await;
+    println!(
+        "ofrep: {rate:.0} single evaluations/s over HTTP (32 keep-alive clients), latency p50 {p50:?}, p99 {p99:?}"
+    );
+}
+
+/// Kill → 1,000 flagd `SyncFlags` streams (20 connections of 50 streams, as 20 app processes
+/// with 50 providers each would not be; 1,000 connections cost the client more than the server).
+async fn flagd(streams: usize) {
+    use cutover::server::flagd_sync::proto::SyncFlagsRequest;
+    use cutover::server::flagd_sync::proto::flag_sync_service_client::FlagSyncServiceClient;
+    let server = serve("vividwalls", "10s");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
+    let mut tasks = Vec::new();
+    let mut channel = None;
+    for i in 0..streams {
+        if i % 50 == 0 {
+            channel = Some(
+                tonic::transport::Endpoint::from_shared(server.flagd.clone())
+                    .unwrap()
+                    .connect()
+                    .await
+                    .unwrap(),
+            );
+        }
+        let mut client = FlagSyncServiceClient::new(channel.clone().unwrap());
+        let mut stream = client
+            .sync_flags(SyncFlagsRequest::default())
+            .await
+            .unwrap()
+            .into_inner();
+        stream.message().await.unwrap().unwrap();
+        let tx = tx.clone();
+        tasks.push(tokio::spawn(async move {
+            while let Ok(Some(m)) = stream.message().await {
+                if m.flag_configuration.contains("\"killed\":true") {
+                    let _ = tx.send(Instant::now());
+                }
+            }
+        }));
+    }
+    let http = cutover::tls::http_client().build().unwrap();
+    let mut latencies = Vec::new();
+    for _ in 0..5 {
+        let t0 = Instant::now();
+        let r = http
+            .post(format!("{}/v1/actions", server.base))
+            .json(&serde_json::json!({"action": "kill", "reason": "bench"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        for _ in 0..streams {
+            latencies.push(rx.recv().await.unwrap() - t0);
+        }
+        http.post(format!("{}/v1/actions", server.base))
+            .json(&serde_json::json!({"action": "resume", "target": "all"}))
+            .send()
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    latencies.sort();
+    println!(
+        "flagd: {streams} SyncFlags streams, 5 kills: kill-to-stream p50 {:?}, p99 {:?}, max {:?} (HTTP request sent → killed configuration received)",
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        latencies.last().unwrap()
+    );
+    for t in tasks {
+        t.abort();
+    }
+}
+
+async fn assign() {
+    let server = serve("vividwalls", "10s");
+    let url = format!("{}/v1/assign", server.base);
+    let (rate, p50, p99) = hammer(move |http: reqwest::Client, w, i| {
+        let url = url.clone();
+        async move {
+            let unit = format!("user-{w}-{i}");
+            let r = http
+                .get(&url)
+                .query(&[
+                    ("cohort", "sales/individual_collectors"),
+                    ("unit", unit.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success());
+            let _ = r.bytes().await.unwrap();
+        }
+    })
+    .await;
+    println!(
+        "assign: {rate:.0} requests/s over HTTP (32 keep-alive clients), latency p50 {p50:?}, p99 {p99:?}"
     );
 }
 
@@ -423,6 +547,12 @@ fn main() {
     }
     if run("assign") {
         rt.block_on(assign());
+    }
+    if run("ofrep") {
+        rt.block_on(ofrep());
+    }
+    if run("flagd") {
+        rt.block_on(flagd(1_000));
     }
     if run("restart") {
         rt.block_on(restart());

@@ -303,3 +303,52 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_holders_event_stream_closes_and_its_url_is_refused() {
+    let s = TestServer::with("minimal", |o| {
+        o.tokens_file = Some(o.data.parent().unwrap().join("tokens.toml"));
+    })
+    .await;
+    let first = bulk(
+        &s,
+        "",
+        json!({"targetingKey": "u", "cohort": "shop/staff"}),
+        None,
+    )
+    .await;
+    let url = first.body["eventStreams"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(url.contains(".vic."), "the token names its holder: {url}");
+    let mut resp = s.http.get(&url).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let hello = tokio::time::timeout(Duration::from_secs(30), resp.chunk())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(hello.is_some_and(|c| String::from_utf8_lossy(&c).contains("refetchEvaluation")));
+    let without_vic = common::server::TOKENS.replace(
+        "[[token]]\nname = \"vic\"\nrole = \"viewer\"\ntoken = \"vic-viewer-token\"\n",
+        "",
+    );
+    std::fs::write(s.dir.path().join("tokens.toml"), without_vic).unwrap();
+    // The stream ends (keep-alive comments aside) once the file is reloaded.
+    let ended = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match resp.chunk().await {
+                Ok(Some(c)) if String::from_utf8_lossy(&c).starts_with(':') => {}
+                Ok(Some(c)) => panic!("unexpected event after revocation: {c:?}"),
+                Ok(None) | Err(_) => return,
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the revoked holder's stream closes");
+    assert_eq!(
+        s.http.get(&url).send().await.unwrap().status(),
+        401,
+        "and its URL is refused"
+    );
+}
