@@ -22,11 +22,19 @@ fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    // Names of their own: BoringSSL (gRPC's) takes a certificate whose subject is its
+    // issuer's for self-signed.
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "cutover test CA");
     let ca = ca_params.self_signed(&ca_key).unwrap();
     let issuer = Issuer::new(ca_params, ca_key);
     let key = KeyPair::generate().unwrap();
-    let params =
+    let mut params =
         CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "cutover test server");
     let cert = params.signed_by(&key, &issuer).unwrap();
     let paths = (
         dir.join("ca.pem"),
@@ -78,6 +86,45 @@ async fn plain_http_beyond_loopback_is_refused_unless_allowed() {
     opts.allow_plaintext = true;
     let running = server::start(opts).await.unwrap();
     running.cancel.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn flagd_sync_beyond_loopback_needs_tls_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = options("minimal", dir.path());
+    opts.flagd_sync = Some("0.0.0.0:0".parse().unwrap());
+    let err = server::start(opts).await.err().unwrap();
+    assert!(
+        matches!(err, StartError::PlaintextOnNetwork(a) if a.port() == 0),
+        "{err}"
+    );
+}
+
+/// The real Python in-process provider syncs over TLS, trusting the test's CA.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_in_process_provider_syncs_flags_over_tls() {
+    let certs = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = certificates(certs.path());
+    let tls = cutover::tls::server_config(&cert, &key).unwrap();
+    let s = TestServer::with("minimal", |o| {
+        o.tls = Some(tls);
+        o.flagd_sync = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await;
+    let port = s.running.flagd_addr.unwrap().port().to_string();
+    let mut command = common::sdk::python("flagd_units.py");
+    command.env("FLAGD_CA", &ca);
+    let lines = common::sdk::Script::spawn(
+        command,
+        &["127.0.0.1", &port, "minimal", "shop/staff", "0", "20"],
+    )
+    .all(120)
+    .await;
+    assert_eq!(lines.len(), 21, "{lines:?}");
+    for l in &lines[..20] {
+        assert_eq!(l["error"], serde_json::Value::Null, "{l}");
+        assert_eq!(l["reason"], "TARGETING_MATCH", "{l}");
+    }
 }
 
 #[test]

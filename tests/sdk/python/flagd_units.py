@@ -5,9 +5,11 @@ service (gRPC) and evaluates it locally (fractional-v3). Prints one JSON line pe
 again once the provider reports a configuration change, and prints them.
 
 Usage: flagd_units.py HOST PORT ROLLOUT COHORT FIRST COUNT
+With FLAGD_CA set to a CA certificate (PEM), the provider connects over TLS and trusts it.
 """
 
 import json
+import os
 import sys
 import threading
 import time
@@ -23,8 +25,15 @@ from openfeature.provider import ProviderStatus
 def main() -> None:
     host, port, rollout, cohort, first, count = sys.argv[1:7]
     changed = threading.Event()
+    ca = os.environ.get("FLAGD_CA")
     api.set_provider(
-        FlagdProvider(host=host, port=int(port), resolver_type=ResolverType.IN_PROCESS)
+        FlagdProvider(
+            host=host,
+            port=int(port),
+            resolver_type=ResolverType.IN_PROCESS,
+            tls=ca is not None,
+            cert_path=ca,
+        )
     )
     client = api.get_client()
     deadline = time.monotonic() + 60
