@@ -2,9 +2,9 @@
 //! as its own process on loopback: stream fan-out (1,000 subscribers, 10 updates/s, server
 //! CPU), kill propagation to 10,000 config-stream subscribers (p50/p99/max), sample ingest
 //! (samples/s accepted), `/v1/assign` and OFREP single evaluation (requests/s, latency), kill
-//! propagation to 1,000 flagd `SyncFlags` streams, and restart time on a journal of 10,000
+//! propagation to 1,000 flagd `SyncFlags` streams and to the OFREP web provider, and restart time on a journal of 10,000
 //! records. Client and server share this machine's cores, so every number is a floor. Run
-//! with `cargo bench --bench load -- [fanout|kill|ingest|assign|ofrep|flagd|restart]...`
+//! with `cargo bench --bench load -- [fanout|kill|ingest|assign|ofrep|flagd|web|restart]...`
 //! (default: all).
 
 #![allow(clippy::cast_precision_loss, reason = "counts and rates for printing")]
@@ -438,6 +438,65 @@ async fn flagd(streams: usize) {
     }
 }
 
+/// Kill → a browser app's answer: the OFREP web provider (the real one, under Node with an
+/// `EventSource` polyfill, `tests/sdk/node`) hears `refetchEvaluation` on its event stream,
+/// fetches the flags again and reports the change. Needs `scripts/install-test-deps`.
+async fn web() {
+    use tokio::io::AsyncBufReadExt;
+    let server = serve("vividwalls", "10s");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/node");
+    assert!(
+        dir.join("node_modules/@openfeature").exists(),
+        "run scripts/install-test-deps first"
+    );
+    let http = cutover::tls::http_client().build().unwrap();
+    let act = |body: serde_json::Value| {
+        let (http, url) = (http.clone(), format!("{}/v1/actions", server.base));
+        async move {
+            let r = http.post(url).json(&body).send().await.unwrap();
+            assert!(r.status().is_success());
+        }
+    };
+    // Sales in canary, so a unit can be on enhanced.
+    act(serde_json::json!({"action": "set-weight", "target": "sales/individual_collectors", "value": 50.0})).await;
+    let mut child = tokio::process::Command::new("node")
+        .arg("ofrep_web_follow.mjs")
+        .args([
+            server.base.as_str(),
+            "t",
+            "vividwalls-mas",
+            "sales/individual_collectors",
+            "0",
+            "20",
+        ])
+        .current_dir(&dir)
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next = async || {
+        serde_json::from_str::<serde_json::Value>(&lines.next_line().await.unwrap().unwrap())
+            .unwrap()
+    };
+    while next().await.get("ready").is_none() {}
+    let mut latencies = Vec::new();
+    for _ in 0..10 {
+        let t0 = Instant::now();
+        act(serde_json::json!({"action": "kill", "reason": "bench"})).await;
+        while next().await["changed"] != "legacy" {}
+        latencies.push(t0.elapsed());
+        act(serde_json::json!({"action": "resume", "target": "all"})).await;
+        while next().await["changed"] != "enhanced" {}
+    }
+    latencies.sort();
+    println!(
+        "web: OFREP web provider, 10 kills: kill-to-legacy p50 {:?}, max {:?} (HTTP request sent → event → bulk refetch → the SDK's change event)",
+        percentile(&latencies, 0.5),
+        latencies.last().unwrap()
+    );
+}
+
 async fn assign() {
     let server = serve("vividwalls", "10s");
     let url = format!("{}/v1/assign", server.base);
@@ -553,6 +612,9 @@ fn main() {
     }
     if run("flagd") {
         rt.block_on(flagd(1_000));
+    }
+    if run("web") {
+        rt.block_on(web());
     }
     if run("restart") {
         rt.block_on(restart());

@@ -177,7 +177,7 @@ async fn bulk(s: &TestServer, query: &str, context: Value, if_none_match: Option
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn bulk_evaluation_has_an_etag_and_an_event_stream_that_says_refetch() {
+async fn bulk_evaluation_has_an_etag() {
     let s = TestServer::start("minimal").await;
     let context = json!({"targetingKey": "user-7", "cohort": "shop/staff"});
     let first = bulk(&s, "", context.clone(), None).await;
@@ -205,10 +205,29 @@ async fn bulk_evaluation_has_an_etag_and_an_event_stream_that_says_refetch() {
     )
     .await;
     assert_eq!(other.status, 200);
-    // A bad cohort fails the whole request, naming the cohorts.
-    let bad = bulk(&s, "", json!({"cohort": "x/y"}), None).await;
-    assert_eq!(bad.status, 400);
-    assert_eq!(bad.body["errorCode"], "INVALID_CONTEXT");
+    // A weak or listed tag matches too (a compressing proxy makes tags weak).
+    let weak = bulk(&s, "", context.clone(), Some(&format!("\"x\", W/{etag}"))).await;
+    assert_eq!(weak.status, 304);
+    // An unknown cohort: each flag that needs one says so, naming the cohorts (a browser's
+    // provider shows the reason, where a whole-request failure would lose it); the kill
+    // switches need none.
+    let bad = bulk(&s, "", json!({"targetingKey": "u", "cohort": "x/y"}), None).await;
+    assert_eq!(bad.status, 200);
+    assert_eq!(bad.body["flags"][0]["errorCode"], "INVALID_CONTEXT");
+    assert!(
+        bad.body["flags"][0]["errorDetails"]
+            .as_str()
+            .unwrap()
+            .contains("shop/staff")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_event_stream_says_refetch_and_the_refetch_closes_the_loop() {
+    let s = TestServer::start("minimal").await;
+    let context = json!({"targetingKey": "user-7", "cohort": "shop/staff"});
+    let first = bulk(&s, "", context.clone(), None).await;
+    let etag = first.etag.clone().expect("an ETag");
 
     // The event stream: its URL carries a token of its own (EventSource sends no headers).
     let stream = &first.body["eventStreams"][0];
@@ -351,4 +370,79 @@ async fn a_revoked_holders_event_stream_closes_and_its_url_is_refused() {
         401,
         "and its URL is refused"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn browsers_may_call_from_another_origin_and_auth_follows_http() {
+    let s = TestServer::start("minimal").await;
+    let preflight = s
+        .http
+        .request(reqwest::Method::OPTIONS, s.url("/ofrep/v1/evaluate/flags"))
+        .header("origin", "https://shop.example")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 204);
+    let h = preflight.headers();
+    assert_eq!(h["access-control-allow-origin"], "*");
+    assert!(
+        h["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .contains("authorization")
+    );
+    assert!(
+        h["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .contains("POST")
+    );
+    let body = json!({"context": {"targetingKey": "u", "cohort": "shop/staff"}}).to_string();
+    let answer = s
+        .http
+        .post(s.url("/ofrep/v1/evaluate/flags/minimal"))
+        .header("origin", "https://shop.example")
+        .header("authorization", format!("bearer {VIC}"))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.status(),
+        200,
+        "the scheme's name is case-insensitive"
+    );
+    assert_eq!(answer.headers()["access-control-allow-origin"], "*");
+    let refused = s
+        .http
+        .post(s.url("/ofrep/v1/evaluate/flags/minimal"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    assert_eq!(refused.headers()["www-authenticate"], "Bearer");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn flagd_sync_is_refused_for_a_rollout_its_providers_cannot_compute() {
+    let plan = std::sync::Arc::new(common::profile_with(
+        "minimal",
+        "assignment = \"cutover-v1\"",
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = common::server::options("minimal", dir.path());
+    opts.plan = plan;
+    opts.flagd_sync = Some("127.0.0.1:0".parse().unwrap());
+    let err = cutover::server::start(opts).await.err().expect("refused");
+    assert!(
+        matches!(err, cutover::server::StartError::FlagdNeedsFractional(_)),
+        "{err}"
+    );
+    assert!(err.to_string().contains("OFREP"), "{err}");
 }

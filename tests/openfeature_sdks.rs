@@ -152,6 +152,11 @@ async fn in_process_follows(s: &TestServer, script: tokio::process::Command, nam
         &[host, port, "minimal", "shop/staff", "0", units.as_str()],
     );
     let got = answers(&sdk.take(UNITS, 300).await);
+    let keyless = sdk.next(60).await;
+    assert_eq!(
+        keyless["keyless"], "legacy",
+        "{name}: no unit, the code default: {keyless}"
+    );
     assert_eq!(sdk.next(60).await["ready"], true);
     for (unit, (value, _)) in &got {
         assert_eq!(value, &want[unit], "{name}: {unit}");
@@ -167,6 +172,7 @@ async fn in_process_follows(s: &TestServer, script: tokio::process::Command, nam
     assert_eq!(status, 200, "{body}");
     sdk.say("again").await;
     let after = answers(&sdk.take(UNITS, 300).await);
+    assert_eq!(sdk.next(60).await["keyless"], "legacy");
     assert!(
         after.values().all(|(v, _)| v == "legacy"),
         "{name}: every unit on legacy after the kill"

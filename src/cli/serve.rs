@@ -235,11 +235,24 @@ pub async fn run(args: ServeArgs, settings: Settings) -> Result<ExitCode> {
     let scheme = if opts.tls.is_some() { "https" } else { "http" };
     let mut running = server::start(opts).await?;
     let revision = running.app.core.snapshot.borrow().state.revision;
+    let assignment = crate::openfeature::algorithm(running.app.core.config.borrow().doc.assignment);
     eprintln!(
-        "cutover serve: listening on {scheme}://{} · data {} · journal at revision {revision}",
+        "cutover serve: listening on {scheme}://{} · data {} · journal at revision {revision} · assignment {assignment}",
         running.addr,
         data.display()
     );
+    if let Some(asked) = running
+        .app
+        .plan
+        .profile()
+        .rollout
+        .assignment
+        .filter(|a| *a != assignment)
+    {
+        eprintln!(
+            "warning: the profile asks for assignment {asked}, but this rollout started with {assignment} and keeps it (changing it would move units on enhanced back to legacy); a new rollout (a new data directory) starts with {asked}"
+        );
+    }
     if let Some(flagd) = running.flagd_addr {
         eprintln!(
             "cutover serve: flagd sync (gRPC) for in-process OpenFeature providers on {flagd}"

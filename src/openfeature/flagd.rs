@@ -70,10 +70,17 @@ fn rollout_flag(doc: &ConfigDoc) -> Value {
             (c.id.clone(), rule)
         })
         .collect();
+    // Without a unit there is nothing to bucket: no variant, so the provider answers the
+    // default (legacy), as OFREP answers TARGETING_KEY_MISSING.
+    let targeting = by_cohort(branches, json!("legacy")).map(|t| {
+        let mut args = vec![json!({"!": {"var": "targetingKey"}}), Value::Null];
+        args.extend(t["if"].as_array().cloned().unwrap_or_default());
+        json!({"if": args})
+    });
     let mut rollout = flag(
         &json!({"legacy": "legacy", "enhanced": "enhanced"}),
         "legacy",
-        by_cohort(branches, json!("legacy")),
+        targeting,
     );
     rollout["metadata"] =
         json!({"revision": doc.revision, "killed": doc.status == crate::wire::Status::Killed});

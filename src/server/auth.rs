@@ -154,7 +154,12 @@ impl Auth {
             Auth::Tokens(t) => t,
         };
         let presented = header
-            .and_then(|h| h.strip_prefix("Bearer "))
+            // The scheme's name is case-insensitive (RFC 9110).
+            .and_then(|h| {
+                h.get(..7)
+                    .filter(|s| s.eq_ignore_ascii_case("bearer "))
+                    .map(|_| &h[7..])
+            })
             .map(str::trim)
             .ok_or(AuthError::Missing)?;
         // Compare against every entry so that timing does not reveal which one matched.

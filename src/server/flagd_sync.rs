@@ -72,6 +72,8 @@ impl FlagSyncService for Sync {
                 if !first {
                     tokio::select! {
                         changed = config.changed() => if changed.is_err() { return },
+                        // The provider went away: stop counting it now.
+                        () = tx.closed() => return,
                         () = cancel.cancelled() => return,
                     }
                 }

@@ -146,12 +146,25 @@ pub enum StartError {
         "refusing to listen on {0} without TLS: bearer tokens would cross the network in clear text. Pass --tls-cert FILE --tls-key FILE, or --allow-plaintext if a TLS proxy sits in front"
     )]
     PlaintextOnNetwork(SocketAddr),
+    /// flagd sync in plain gRPC on a reachable address: anyone on the path could rewrite what
+    /// the apps evaluate.
+    #[error(
+        "refusing to serve flagd sync (--flagd-sync) on {0} without TLS: anyone on the path could change the flags the apps evaluate. Pass --tls-cert FILE --tls-key FILE, or --allow-plaintext if a TLS proxy sits in front"
+    )]
+    FlagdPlaintextOnNetwork(SocketAddr),
+    /// flagd sync for a rollout whose assignment in-process providers cannot compute.
+    #[error(
+        "refusing --flagd-sync: this rollout buckets units with {0}, which flagd's in-process providers cannot compute (they implement fractional-v2 or fractional-v3). Apps of this rollout use OFREP or /v1/assign; a new rollout (a new data directory) starts with the profile's fractional assignment"
+    )]
+    FlagdNeedsFractional(crate::assign::Algorithm),
     /// The journal failed.
     #[error(transparent)]
     Journal(#[from] crate::journal::JournalError),
     /// The address could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr} ({what})")]
     Bind {
+        /// Which listener: the API or flagd sync.
+        what: &'static str,
         /// The address.
         addr: SocketAddr,
         /// The OS error.
@@ -164,10 +177,13 @@ fn refuse_unsafe(opts: &ServeOptions) -> Result<(), StartError> {
     if opts.auth.is_open() && !opts.listen.ip().is_loopback() {
         return Err(StartError::OpenOnNetwork(opts.listen));
     }
-    for addr in std::iter::once(opts.listen).chain(opts.flagd_sync) {
-        if opts.tls.is_none() && !opts.allow_plaintext && !addr.ip().is_loopback() {
-            return Err(StartError::PlaintextOnNetwork(addr));
-        }
+    let plaintext =
+        |addr: SocketAddr| opts.tls.is_none() && !opts.allow_plaintext && !addr.ip().is_loopback();
+    if plaintext(opts.listen) {
+        return Err(StartError::PlaintextOnNetwork(opts.listen));
+    }
+    if let Some(addr) = opts.flagd_sync.filter(|a| plaintext(*a)) {
+        return Err(StartError::FlagdPlaintextOnNetwork(addr));
     }
     Ok(())
 }
@@ -189,10 +205,12 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
     let listener = TcpListener::bind(opts.listen)
         .await
         .map_err(|source| StartError::Bind {
+            what: "API",
             addr: opts.listen,
             source,
         })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        what: "API",
         addr: opts.listen,
         source,
     })?;
@@ -280,9 +298,19 @@ async fn start_flagd_sync(
     let Some(want) = opts.flagd_sync else {
         return Ok(None);
     };
+    let assignment = app.core.config.borrow().doc.assignment;
+    if assignment == crate::wire::Algorithm::CutoverV1 {
+        return Err(StartError::FlagdNeedsFractional(
+            crate::openfeature::algorithm(assignment),
+        ));
+    }
     let (listener, local) = flagd_sync::bind(want)
         .await
-        .map_err(|source| StartError::Bind { addr: want, source })?;
+        .map_err(|source| StartError::Bind {
+            what: "flagd sync",
+            addr: want,
+            source,
+        })?;
     tasks.spawn(flagd_sync::serve(
         listener,
         app.clone(),
@@ -333,9 +361,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/v1/config/stream", get(stream::config_stream))
         .route("/v1/stream", get(stream::stream))
         .route("/metrics", get(exposition::metrics))
-        .route("/ofrep/v1/evaluate/flags", post(ofrep::evaluate_bulk))
-        .route("/ofrep/v1/evaluate/flags/{key}", post(ofrep::evaluate_one))
-        .route("/ofrep/v1/events", get(ofrep::events))
+        .merge(ofrep::routes())
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::wrong_method)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -92,8 +92,21 @@ fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// A 401 with no body, as the spec has it, saying which scheme to use.
+struct Refused;
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))],
+        )
+            .into_response()
+    }
+}
+
 /// The caller by `Authorization: Bearer` or `X-API-Key`, or a bare 401.
-fn caller(app: &AppState, headers: &HeaderMap) -> Result<String, StatusCode> {
+fn caller(app: &AppState, headers: &HeaderMap) -> Result<String, Refused> {
     let api_key = headers
         .get("x-api-key")
         .and_then(|h| h.to_str().ok())
@@ -107,7 +120,7 @@ fn caller(app: &AppState, headers: &HeaderMap) -> Result<String, StatusCode> {
         .get()
         .authenticate(header.as_deref())
         .map(|actor| actor.name)
-        .map_err(|_| StatusCode::UNAUTHORIZED)
+        .map_err(|_| Refused)
 }
 
 /// The request's subject, or the body that says what is wrong with it.
@@ -142,6 +155,59 @@ fn json(status: StatusCode, body: &impl serde::Serialize) -> Response {
             HeaderValue::from_static("application/json"),
         )],
         serde_json::to_string(body).expect("serializes"),
+    )
+        .into_response()
+}
+
+/// The OFREP routes. Browsers call them from the app's own origin, so they answer CORS
+/// preflights and allow any origin: the token travels in a header the page sets, never in a
+/// cookie the browser would add by itself, so another origin gains nothing it did not have.
+pub fn routes() -> axum::Router<Arc<AppState>> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route(
+            "/ofrep/v1/evaluate/flags",
+            post(evaluate_bulk).options(preflight),
+        )
+        .route(
+            "/ofrep/v1/evaluate/flags/{key}",
+            post(evaluate_one).options(preflight),
+        )
+        .route("/ofrep/v1/events", get(events).options(preflight))
+        .layer(axum::middleware::map_response(allow_any_origin))
+}
+
+async fn allow_any_origin(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("ETag"),
+    );
+    response
+}
+
+/// A CORS preflight: which methods and headers a page may use.
+async fn preflight() -> Response {
+    (
+        StatusCode::NO_CONTENT,
+        [
+            (
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET, POST, OPTIONS"),
+            ),
+            (
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static("authorization, content-type, x-api-key, if-none-match"),
+            ),
+            (
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("600"),
+            ),
+        ],
     )
         .into_response()
 }
@@ -197,6 +263,18 @@ fn bulk_etag(config_etag: &str, subject: &Subject) -> String {
     format!("\"{}-{short}\"", config_etag.trim_matches('"'))
 }
 
+/// Whether `If-None-Match` names `etag`: one of a list, weak or strong (a proxy that compresses
+/// makes a strong tag weak), or `*`.
+fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == etag || t == "*")
+}
+
 /// Where the event stream is, as seen by this caller.
 fn event_stream(app: &AppState, headers: &HeaderMap, holder: &str) -> EventStream {
     let host = headers
@@ -246,24 +324,9 @@ pub async fn evaluate_bulk(
             );
         }
     };
-    if let Some(cohort) = subject.cohort.as_deref()
-        && !feed.doc.cohorts.iter().any(|c| c.id == cohort)
-    {
-        let known: Vec<&str> = feed.doc.cohorts.iter().map(|c| c.id.as_str()).collect();
-        return json(
-            StatusCode::BAD_REQUEST,
-            &BulkFailure {
-                error_code: ErrorCode::InvalidContext,
-                error_details: format!("no cohort `{cohort}`; cohorts: {}", known.join(", ")),
-            },
-        );
-    }
     let etag = bulk_etag(&feed.etag, &subject);
     let etag_header = HeaderValue::from_str(&etag).expect("etag is ASCII");
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|v| v == etag_header)
-    {
+    if matches_etag(&headers, &etag) {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag_header)]).into_response();
     }
     let answer = BulkEvaluation {
@@ -301,7 +364,7 @@ pub async fn events(
     let holder = match query.token.as_deref() {
         Some(token) => match app.sse_key.check(token, now_ms()) {
             Some(holder) if still_holds(&app, &holder) => holder,
-            _ => return StatusCode::UNAUTHORIZED.into_response(),
+            _ => return Refused.into_response(),
         },
         None => match caller(&app, &headers) {
             Ok(h) => h,
@@ -328,6 +391,8 @@ fn refetches(app: Arc<AppState>, holder: String) -> impl Stream<Item = Result<Ev
             if !first {
                 tokio::select! {
                     changed = config.changed() => if changed.is_err() { return },
+                    // The client went away: stop counting it now, not at the next revision.
+                    () = tx.closed() => return,
                     changed = tokens.changed() => {
                         if changed.is_err() || !still_holds(&app, &holder) { return }
                         continue;

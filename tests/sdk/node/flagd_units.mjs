@@ -1,7 +1,8 @@
 // Evaluates cutover's rollout flag in-process through the real OpenFeature server SDK for
 // JavaScript and flagd's in-process provider (flagd-core 4.x: fractional-v2), which syncs the
 // flag configuration from cutover's flagd sync service over gRPC and evaluates it locally.
-// Prints one JSON line per unit, then {"ready": true}; each time a line "again" arrives on
+// Prints one JSON line per unit, then {"keyless": value} for a request without a targetingKey,
+// then {"ready": true}; each time a line "again" arrives on
 // stdin, waits for the provider's next configuration change, evaluates every unit again and
 // prints them.
 // Usage: node flagd_units.mjs HOST PORT ROLLOUT COHORT FIRST COUNT
@@ -22,6 +23,9 @@ async function evaluateAll() {
     const d = await client.getStringDetails(rollout, 'legacy', { targetingKey: unit, cohort });
     console.log(JSON.stringify({ unit, value: d.value, variant: d.variant, reason: d.reason, error: d.errorCode ?? null }));
   }
+  // A request without a unit: nothing to bucket, so the code default.
+  const keyless = await client.getStringDetails(rollout, 'legacy', { cohort });
+  console.log(JSON.stringify({ keyless: keyless.value, reason: keyless.reason }));
   console.log(JSON.stringify({ ready: true }));
 }
 

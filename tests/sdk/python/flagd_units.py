@@ -1,7 +1,7 @@
 """Evaluates cutover's rollout flag in-process through the real OpenFeature Python SDK and
 flagd's in-process provider, which syncs the flag configuration from cutover's flagd sync
 service (gRPC) and evaluates it locally (fractional-v3). Prints one JSON line per unit, then
-{"ready": true}; afterwards, each time a line "again" arrives on stdin, evaluates every unit
+{"keyless": value} for a request without a targetingKey, then {"ready": true}; afterwards, each time a line "again" arrives on stdin, evaluates every unit
 again once the provider reports a configuration change, and prints them.
 
 Usage: flagd_units.py HOST PORT ROLLOUT COHORT FIRST COUNT
@@ -51,6 +51,9 @@ def main() -> None:
             d = client.get_string_details(rollout, "legacy", context)
             print(json.dumps({"unit": unit, "value": d.value, "variant": d.variant,
                               "reason": str(d.reason), "error": str(d.error_code) if d.error_code else None}))
+        # A request without a unit: nothing to bucket, so the code default.
+        d = client.get_string_details(rollout, "legacy", EvaluationContext(attributes={"cohort": cohort}))
+        print(json.dumps({"keyless": d.value, "reason": str(d.reason)}))
         print(json.dumps({"ready": True}), flush=True)
 
     evaluate_all()
