@@ -21,6 +21,7 @@ pub mod openfeature;
 pub mod plan;
 pub mod server;
 pub mod settings;
+pub mod signing;
 pub mod sim;
 pub mod sources;
 pub mod time;

@@ -31,6 +31,10 @@ pub struct Settings {
     pub alertmanager: Option<String>,
     /// Where `serve` offers flagd's sync service (`--flagd-sync`).
     pub flagd_sync: Option<String>,
+    /// NATS URLs `serve` publishes config revisions to (`--nats`).
+    pub nats: Option<String>,
+    /// NATS credentials file (`--nats-creds`).
+    pub nats_creds: Option<std::path::PathBuf>,
     /// Evaluation interval (`10s`).
     pub eval_interval: Option<String>,
     /// Webhook URLs.

@@ -155,6 +155,7 @@ pub async fn run_demo(args: DemoArgs, settings: Settings) -> Result<ExitCode> {
     let opts = ServeOptions {
         recover: false,
         flagd_sync: None,
+        nats: None,
         tokens_file: None,
         tls: None,
         allow_plaintext: false,

@@ -80,6 +80,13 @@ pub struct ServeArgs {
     /// providers (e.g. 127.0.0.1:8015; the same TLS and loopback rules as --listen).
     #[arg(long, value_name = "ADDR")]
     flagd_sync: Option<String>,
+    /// Publish each signed config revision to NATS (JetStream KV and a subject) for
+    /// `cutover edge` relays: one URL or several, comma-separated.
+    #[arg(long, value_name = "URL[,URL…]")]
+    nats: Option<String>,
+    /// NATS credentials file (nkeys), if NATS wants one.
+    #[arg(long, value_name = "FILE", requires = "nats")]
+    nats_creds: Option<PathBuf>,
     /// If the journal is damaged, keep its verified records, move the damaged files aside and
     /// start a new lineage (instead of refusing to start).
     #[arg(long)]
@@ -97,6 +104,7 @@ fn data_dir(id: &str) -> PathBuf {
 /// Resolves settings into server options.
 pub fn options(args: ServeArgs, settings: &Settings) -> Result<ServeOptions> {
     let manners = manners(&args, settings)?;
+    let nats = nats(&args, settings);
     let spec = args
         .profile
         .or_else(|| settings.profile.clone())
@@ -186,6 +194,19 @@ pub fn options(args: ServeArgs, settings: &Settings) -> Result<ServeOptions> {
         allow_plaintext: args.allow_plaintext,
         tokens_file,
         flagd_sync,
+        nats,
+    })
+}
+
+/// Where to publish config revisions, from flags, then settings.
+fn nats(args: &ServeArgs, settings: &Settings) -> Option<server::fanout::NatsOptions> {
+    let urls = args.nats.clone().or_else(|| settings.nats.clone())?;
+    Some(server::fanout::NatsOptions {
+        urls: urls.split(',').map(|u| u.trim().to_owned()).collect(),
+        creds: args
+            .nats_creds
+            .clone()
+            .or_else(|| settings.nats_creds.clone()),
     })
 }
 
@@ -251,6 +272,15 @@ pub async fn run(args: ServeArgs, settings: Settings) -> Result<ExitCode> {
     {
         eprintln!(
             "warning: the profile asks for assignment {asked}, but this rollout started with {assignment} and keeps it (changing it would move units on enhanced back to legacy); a new rollout (a new data directory) starts with {asked}"
+        );
+    }
+    if let Some(nats) = &running.nats {
+        eprintln!(
+            "cutover serve: publishing signed config revisions to NATS {} (bucket {}, subject {}); relays trust {}",
+            nats.urls.join(","),
+            server::fanout::BUCKET,
+            server::fanout::subject(&running.app.plan.profile().rollout.id),
+            data.join(crate::signing::PUBLIC_FILE).display()
         );
     }
     if let Some(flagd) = running.flagd_addr {

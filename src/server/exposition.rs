@@ -141,7 +141,7 @@ fn counters(o: &mut String, s: &Stats) {
 }
 
 /// The counters and gauges with one series each: name, type, help, value.
-fn singles(s: &Stats) -> [(&'static str, &'static str, &'static str, &AtomicU64); 14] {
+fn singles(s: &Stats) -> [(&'static str, &'static str, &'static str, &AtomicU64); 16] {
     [
         (
             "cutover_stream_clients",
@@ -172,6 +172,18 @@ fn singles(s: &Stats) -> [(&'static str, &'static str, &'static str, &AtomicU64)
             "gauge",
             "Connected subscribers to config revisions (config streams and OFREP event streams).",
             &s.config_subscribers,
+        ),
+        (
+            "cutover_nats_published_total",
+            "counter",
+            "Config documents published to NATS (subject and KV bucket).",
+            &s.nats_published,
+        ),
+        (
+            "cutover_nats_publish_errors_total",
+            "counter",
+            "Publish attempts to NATS that failed (each is retried).",
+            &s.nats_publish_errors,
         ),
         (
             "cutover_flagd_sync_streams",

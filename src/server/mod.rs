@@ -10,6 +10,7 @@ pub mod convert;
 pub mod core;
 pub mod delivery;
 pub mod exposition;
+pub mod fanout;
 pub mod flagd_sync;
 pub mod freshness;
 pub mod hub;
@@ -87,6 +88,8 @@ pub struct ServeOptions {
     pub recover: bool,
     /// Where to serve flagd's sync service (gRPC) for in-process OpenFeature providers.
     pub flagd_sync: Option<SocketAddr>,
+    /// NATS to publish signed config documents to, for relays.
+    pub nats: Option<fanout::NatsOptions>,
 }
 
 /// What every handler shares.
@@ -131,6 +134,8 @@ pub struct Running {
     pub recovered: Option<crate::journal::Recovery>,
     /// Where the flagd sync service listens, if it was asked for.
     pub flagd_addr: Option<SocketAddr>,
+    /// The NATS config documents are published to, if any.
+    pub nats: Option<fanout::NatsOptions>,
 }
 
 /// Why the control plane could not start.
@@ -157,6 +162,9 @@ pub enum StartError {
         "refusing --flagd-sync: this rollout buckets units with {0}, which flagd's in-process providers cannot compute (they implement fractional-v2 or fractional-v3). Apps of this rollout use OFREP or /v1/assign; a new rollout (a new data directory) starts with the profile's fractional assignment"
     )]
     FlagdNeedsFractional(crate::assign::Algorithm),
+    /// The config-signing key could not be read or made.
+    #[error("the config-signing key: {0}")]
+    Signing(String),
     /// The journal failed.
     #[error(transparent)]
     Journal(#[from] crate::journal::JournalError),
@@ -277,7 +285,7 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
         stats.clone(),
         cancel.clone(),
     ));
-    let flagd_addr = start_flagd_sync(&opts, &app, &mut tasks).await?;
+    let flagd_addr = start_feeds(&opts, &app, &mut tasks).await?;
     tracing::info!(%addr, rollout = %plan.profile().rollout.id, "control plane listening");
     Ok(Running {
         addr,
@@ -286,6 +294,7 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
         tasks,
         recovered,
         flagd_addr,
+        nats: opts.nats.clone(),
     })
 }
 
@@ -319,6 +328,32 @@ async fn start_flagd_sync(
     ));
     tracing::info!(addr = %local, "flagd sync service listening");
     Ok(Some(local))
+}
+
+/// What feeds apps beyond the API: flagd sync and the NATS fan-out, when asked for; returns
+/// where flagd sync listens.
+async fn start_feeds(
+    opts: &ServeOptions,
+    app: &Arc<AppState>,
+    tasks: &mut JoinSet<()>,
+) -> Result<Option<SocketAddr>, StartError> {
+    let flagd_addr = start_flagd_sync(opts, app, tasks).await?;
+    start_fanout(opts, app, tasks)?;
+    Ok(flagd_addr)
+}
+
+/// Publishes signed config revisions to NATS when `--nats` asks for it.
+fn start_fanout(
+    opts: &ServeOptions,
+    app: &Arc<AppState>,
+    tasks: &mut JoinSet<()>,
+) -> Result<(), StartError> {
+    if let Some(nats) = &opts.nats {
+        let key =
+            crate::signing::SigningKey::load_or_create(&opts.data).map_err(StartError::Signing)?;
+        tasks.spawn(fanout::publish(app.clone(), nats.clone(), Arc::new(key)));
+    }
+    Ok(())
 }
 
 /// Opens the journal; with `recover`, a damaged one is recovered first.

@@ -19,6 +19,10 @@ pub struct Stats {
     pub stream_resyncs: AtomicU64,
     /// Subscribers to config revisions connected now: config streams and OFREP event streams.
     pub config_subscribers: AtomicU64,
+    /// Config documents published to NATS (subject and KV).
+    pub nats_published: AtomicU64,
+    /// Publish attempts to NATS that failed (each retried).
+    pub nats_publish_errors: AtomicU64,
     /// flagd sync streams open now.
     pub flagd_sync_streams: AtomicU64,
     /// OFREP event-stream clients connected now.

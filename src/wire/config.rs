@@ -77,6 +77,19 @@ pub struct ConfigDoc {
     pub cohorts: Vec<CohortConfig>,
 }
 
+/// A config document as the control plane publishes it beyond itself (NATS): the document's
+/// exact JSON, signed with the control plane's Ed25519 key, so relays serve only what the
+/// control plane wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedConfig {
+    /// The config document's JSON, byte for byte as signed.
+    pub document: String,
+    /// Ed25519 signature of `document`'s bytes, hex.
+    pub signature: String,
+    /// The signing public key, hex (as in `config-signing.pub`), to say which key signed.
+    pub key: String,
+}
+
 /// The answer of `GET /v1/assign`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AssignReply {

@@ -18,7 +18,7 @@ pub mod state;
 pub mod stream;
 
 pub use action::{Action, ActionReply, ActionRequest, Change, ErrorBody, Preview};
-pub use config::{Algorithm, AssignReply, CohortConfig, ConfigDoc, Variant};
+pub use config::{Algorithm, AssignReply, CohortConfig, ConfigDoc, SignedConfig, Variant};
 pub use event::{Command, Event, EventKind, EventsPage, Record, Refusal, Transition};
 pub use report::{
     Alert, AlertSource, Delivery, Freshness, Gate, GateKind, GateStatus, Judgement,

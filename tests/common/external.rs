@@ -1,4 +1,4 @@
-//! Real external programs for tests: Prometheus and Alertmanager from Debian's packages, and
+//! Real external programs for tests: Prometheus, Alertmanager and NATS from Debian's packages, and
 //! `cutover` itself, started on free loopback ports and stopped when dropped. A missing binary
 //! fails the test with what to run — tests never skip silently.
 
@@ -138,4 +138,22 @@ pub async fn sim(server: &str, token: &str, scenario: &str, port: u16) -> Proces
     let base = format!("127.0.0.1:{port}");
     wait_ready(&format!("http://{base}/metrics")).await;
     Process { child, base }
+}
+
+/// A NATS server with JetStream, its store in `dir`.
+pub async fn nats(dir: &Path) -> Process {
+    let (port, monitor) = (free_port(), free_port());
+    let child = Command::new(binary(&["nats-server"]))
+        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string()])
+        .args(["-m", &monitor.to_string(), "-sd"])
+        .arg(dir.join("jetstream"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_ready(&format!("http://127.0.0.1:{monitor}/healthz")).await;
+    Process {
+        child,
+        base: format!("nats://127.0.0.1:{port}"),
+    }
 }

@@ -53,6 +53,7 @@ pub fn options(profile: &str, dir: &std::path::Path) -> ServeOptions {
     ServeOptions {
         recover: false,
         flagd_sync: None,
+        nats: None,
         tokens_file: None,
         tls: None,
         allow_plaintext: false,

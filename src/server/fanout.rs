@@ -1,0 +1,209 @@
+//! Config fan-out beyond one machine (`cutover serve --nats URL`): after each journaled
+//! revision the config document, signed ([`crate::signing`]), is put into the JetStream KV
+//! bucket [`BUCKET`] under the rollout's id (where a relay starting up finds the latest) and
+//! published on `cutover.config.ROLLOUT` (the lowest latency to relays already following).
+//!
+//! This task follows the core's config feed and is never waited on: an action is answered
+//! once journaled, whatever NATS does. It publishes the newest document, retrying with backoff
+//! while NATS is away; revisions superseded meanwhile are skipped (a relay needs only the
+//! latest), and every attempt is counted in `/metrics`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::AppState;
+use super::stats::Stats;
+use crate::signing::SigningKey;
+use crate::wire::SignedConfig;
+
+/// The KV bucket holding each rollout's latest signed document.
+pub const BUCKET: &str = "cutover-config";
+/// Revisions kept per rollout in the bucket (older ones are dropped by NATS).
+pub const HISTORY: i64 = 5;
+
+/// The core subject a rollout's documents are published on.
+#[must_use]
+pub fn subject(rollout: &str) -> String {
+    format!("cutover.config.{rollout}")
+}
+
+/// Where NATS is and how to log in.
+#[derive(Debug, Clone, Default)]
+pub struct NatsOptions {
+    /// Server URLs (`nats://host:4222`, `tls://…`, with `user:password@` if it uses them).
+    pub urls: Vec<String>,
+    /// An nkeys credentials file, if NATS wants one.
+    pub creds: Option<PathBuf>,
+}
+
+/// Signs a config document's exact bytes.
+#[must_use]
+pub fn sign(key: &SigningKey, document: &str) -> SignedConfig {
+    SignedConfig {
+        document: document.to_owned(),
+        signature: key.sign(document.as_bytes()),
+        key: key.public().to_owned(),
+    }
+}
+
+async fn connect(opts: &NatsOptions) -> Result<async_nats::Client, String> {
+    let mut connect = async_nats::ConnectOptions::new()
+        .name("cutover serve")
+        .retry_on_initial_connect();
+    if let Some(creds) = &opts.creds {
+        connect = connect
+            .credentials_file(creds)
+            .await
+            .map_err(|e| format!("{}: {e}", creds.display()))?;
+    }
+    let addrs = opts
+        .urls
+        .iter()
+        .map(|u| {
+            u.parse::<async_nats::ServerAddr>()
+                .map_err(|e| format!("--nats {u}: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    connect.connect(addrs).await.map_err(|e| e.to_string())
+}
+
+/// JetStream through its plain request API, which `nats-server` 2.9 and later all answer
+/// alike: the bucket is the stream `KV_cutover-config` over `$KV.cutover-config.>`, one subject
+/// per rollout, as NATS' own key-value clients lay it out.
+pub mod kv {
+    use async_nats::Client;
+
+    use super::{BUCKET, HISTORY};
+
+    /// The stream behind the bucket.
+    #[must_use]
+    pub fn stream() -> String {
+        format!("KV_{BUCKET}")
+    }
+
+    /// The subject holding `key`.
+    #[must_use]
+    pub fn key_subject(key: &str) -> String {
+        format!("$KV.{BUCKET}.{key}")
+    }
+
+    async fn request(
+        client: &Client,
+        subject: String,
+        body: Vec<u8>,
+    ) -> Result<serde_json::Value, String> {
+        let reply = client
+            .request(subject, body.into())
+            .await
+            .map_err(|e| e.to_string())?;
+        let answer: serde_json::Value = serde_json::from_slice(&reply.payload)
+            .map_err(|e| format!("JetStream answered: {e}"))?;
+        match answer.get("error") {
+            Some(e) => Err(format!("JetStream: {e}")),
+            None => Ok(answer),
+        }
+    }
+
+    /// Makes the bucket if it is missing (an existing one is kept as it is).
+    pub async fn ensure_bucket(client: &Client) -> Result<(), String> {
+        let config = serde_json::json!({
+            "name": stream(),
+            "subjects": [format!("$KV.{BUCKET}.>")],
+            "retention": "limits",
+            "max_msgs_per_subject": HISTORY,
+            "discard": "new",
+            "storage": "file",
+            "num_replicas": 1,
+            "allow_rollup_hdrs": true,
+            "deny_delete": true,
+            "allow_direct": true,
+            "max_age": 0,
+        });
+        let body = serde_json::to_vec(&config).expect("serializes");
+        match request(client, format!("$JS.API.STREAM.CREATE.{}", stream()), body).await {
+            Ok(_) => Ok(()),
+            // 10058: a stream of that name exists already.
+            Err(e) if e.contains("10058") => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Stores `value` under `key`; returns its sequence in the bucket once JetStream has it.
+    pub async fn put(client: &Client, key: &str, value: Vec<u8>) -> Result<u64, String> {
+        let ack = request(client, key_subject(key), value).await?;
+        ack.get("seq")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or_else(|| format!("JetStream did not acknowledge: {ack}"))
+    }
+
+    /// The latest value under `key`, if any.
+    pub async fn get(client: &Client, key: &str) -> Result<Option<Vec<u8>>, String> {
+        let body = serde_json::to_vec(&serde_json::json!({"last_by_subj": key_subject(key)}))
+            .expect("serializes");
+        let reply = client
+            .request(format!("$JS.API.DIRECT.GET.{}", stream()), body.into())
+            .await
+            .map_err(|e| e.to_string())?;
+        let missing = reply
+            .status
+            .is_some_and(|s| s == async_nats::StatusCode::NOT_FOUND);
+        Ok((!missing && !reply.payload.is_empty()).then(|| reply.payload.to_vec()))
+    }
+}
+
+/// Publishes every config revision until the server stops.
+pub async fn publish(app: Arc<AppState>, opts: NatsOptions, key: Arc<SigningKey>) {
+    let rollout = app.plan.profile().rollout.id.clone();
+    let client = match connect(&opts).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "NATS: cannot connect; config fan-out is off");
+            return;
+        }
+    };
+    let mut config = app.core.config.clone();
+    let mut bucket_ready = false;
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        let feed = config.borrow_and_update().clone();
+        let body = serde_json::to_vec(&sign(&key, feed.frame.as_str())).expect("serializes");
+        loop {
+            let attempt = async {
+                if !bucket_ready {
+                    kv::ensure_bucket(&client).await?;
+                    bucket_ready = true;
+                }
+                client
+                    .publish(subject(&rollout), body.clone().into())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                kv::put(&client, &rollout, body.clone()).await?;
+                Ok::<(), String>(())
+            };
+            match attempt.await {
+                Ok(()) => {
+                    Stats::bump(&app.stats.nats_published);
+                    backoff = Duration::from_millis(50);
+                    break;
+                }
+                Err(e) => {
+                    Stats::bump(&app.stats.nats_publish_errors);
+                    tracing::warn!(error = %e, revision = feed.doc.revision, "NATS: publish failed; retrying");
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff) => {}
+                        () = app.cancel.cancelled() => return,
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    if config.has_changed().unwrap_or(false) {
+                        break; // a newer revision supersedes this one
+                    }
+                }
+            }
+        }
+        tokio::select! {
+            changed = config.changed() => if changed.is_err() { return },
+            () = app.cancel.cancelled() => return,
+        }
+    }
+}
