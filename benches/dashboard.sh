@@ -34,7 +34,11 @@ declare -A pid cpu0 bytes0
 for name in cutover htop btm; do
   pane="$(tmux -L cutover-bench display -p -t "$name" '#{pane_pid}')"
   # The pane's process, or its child when a shell sits between.
-  if [ "$(cat "/proc/$pane/comm")" != "$name" ]; then pane="$(pgrep -P "$pane" "$name")"; fi
+  # (`cutover` hands the dashboard to `cutover-dashboard`, same pid: its comm is cut to 15.)
+  case "$(cat "/proc/$pane/comm")" in
+    "$name" | cutover-dashboa) ;;
+    *) pane="$(pgrep -P "$pane" "$name")" ;;
+  esac
   pid[$name]="$pane"
   cpu0[$name]="$(awk '{print $14 + $15}' "/proc/$pane/stat")"
   bytes0[$name]="$(stat -c %s "$work/$name.out")"
