@@ -355,11 +355,17 @@ async fn ofrep() {
     let (rate, p50, p99) = hammer(move |http: reqwest::Client, w, i| {
         let url = url.clone();
         async move {
-            let body = serde_json::json!({"context": {
-                "targetingKey": format!("user-{w}-{i}"),
-                "cohort": "sales/individual_collectors",
-            }});
-            let r = http.post(&url).json(&body).send().await.unwrap();
+            // As an app's provider sends it: a small JSON body, written once.
+            let body = format!(
+                r#"{{"context":{{"targetingKey":"user-{w}-{i}","cohort":"sales/individual_collectors"}}}}"#
+            );
+            let r = http
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
             assert!(r.status().is_success());
             let _ = r.bytes().await.unwrap();
         }

@@ -25,6 +25,7 @@ pub mod murmur;
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 use crate::metrics::Variant;
 use crate::plan::Weight;
@@ -130,7 +131,13 @@ pub struct CohortBuckets {
     prefix: Box<str>,
     /// `fractional-v2`'s hash with the prefix already fed.
     after_prefix: Murmur3,
+    /// `fractional-v3`'s hash with the CBOR head and the prefix already fed, per total length
+    /// below 256 (the head holds the length), each made the first time it is needed.
+    v3_heads: Box<[OnceLock<Murmur3>]>,
 }
+
+/// Total lengths whose `fractional-v3` head is remembered.
+const V3_REMEMBERED: usize = 256;
 
 impl CohortBuckets {
     /// Buckets of `cohort` (`department/cohort`) under `algorithm` and `salt`.
@@ -144,7 +151,19 @@ impl CohortBuckets {
             seed: cutover_v1::cohort_seed(salt, cohort),
             prefix: prefix.into(),
             after_prefix,
+            v3_heads: Box::new([]),
         }
+    }
+
+    /// The same, remembering `fractional-v3`'s hash state per unit length: for bucketing many
+    /// units (one evaluation does not pay for the table).
+    #[must_use]
+    pub fn for_many(algorithm: Algorithm, salt: &str, cohort: &str) -> CohortBuckets {
+        let mut buckets = CohortBuckets::new(algorithm, salt, cohort);
+        if algorithm == Algorithm::FractionalV3 {
+            buckets.v3_heads = (0..V3_REMEMBERED).map(|_| OnceLock::new()).collect();
+        }
+        buckets
     }
 
     /// `unit`'s bucket, 0..10,000.
@@ -159,10 +178,18 @@ impl CohortBuckets {
                 scale(m.finish())
             }
             Algorithm::FractionalV3 => {
-                let (head, n) = cbor_text_head(self.prefix.len() + unit.len());
-                let mut m = Murmur3::default();
-                m.write(&head[..n]);
-                m.write(self.prefix.as_bytes());
+                let total = self.prefix.len() + unit.len();
+                let headed = || {
+                    let (head, n) = cbor_text_head(total);
+                    let mut m = Murmur3::default();
+                    m.write(&head[..n]);
+                    m.write(self.prefix.as_bytes());
+                    m
+                };
+                let mut m = match self.v3_heads.get(total) {
+                    Some(cell) => *cell.get_or_init(headed),
+                    None => headed(),
+                };
                 m.write(unit.as_bytes());
                 scale(m.finish())
             }
@@ -193,7 +220,7 @@ impl CohortAssigner {
     #[must_use]
     pub fn new(algorithm: Algorithm, salt: &str, cohort: &str, weight: Weight) -> CohortAssigner {
         CohortAssigner {
-            buckets: CohortBuckets::new(algorithm, salt, cohort),
+            buckets: CohortBuckets::for_many(algorithm, salt, cohort),
             weight,
         }
     }
@@ -261,6 +288,32 @@ mod tests {
     }
 
     const PINNED: (u16, u16) = (3760, 6352);
+
+    #[test]
+    fn remembered_heads_give_the_buckets_computed_afresh() {
+        let b = CohortBuckets::for_many(Algorithm::FractionalV3, "salt", "d/c");
+        let long = "u".repeat(300);
+        for unit in [
+            "",
+            "a",
+            "user-1",
+            "user-1",
+            long.as_str(),
+            &long[..240],
+            &long[..241],
+        ] {
+            let value = format!("salt/d/c/{unit}");
+            let (head, n) = cbor_text_head(value.len());
+            let mut cbor = head[..n].to_vec();
+            cbor.extend_from_slice(value.as_bytes());
+            assert_eq!(
+                b.bucket(unit),
+                scale(murmur::hash(&cbor)),
+                "{} bytes",
+                value.len()
+            );
+        }
+    }
 
     #[test]
     fn cbor_heads_are_shortest() {

@@ -154,7 +154,7 @@ impl Fleet {
             let Some(d) = department(&c.id) else {
                 continue;
             };
-            let buckets = assign::CohortBuckets::new(
+            let buckets = assign::CohortBuckets::for_many(
                 crate::openfeature::algorithm(config.assignment),
                 &config.salt,
                 &c.id,
