@@ -170,7 +170,7 @@ fn singles(s: &Stats) -> [(&'static str, &'static str, &'static str, &AtomicU64)
         (
             "cutover_config_subscribers",
             "gauge",
-            "Connected subscribers to config revisions (config streams and OFREP event streams).",
+            "Connected subscribers to config revisions: config streams, flagd sync streams and OFREP event streams.",
             &s.config_subscribers,
         ),
         (

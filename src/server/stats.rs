@@ -17,7 +17,8 @@ pub struct Stats {
     pub stream_clients: AtomicU64,
     /// Times a slow stream client fell behind and was resynchronised with a snapshot.
     pub stream_resyncs: AtomicU64,
-    /// Subscribers to config revisions connected now: config streams and OFREP event streams.
+    /// Subscribers to config revisions connected now: config streams, flagd sync streams and
+    /// OFREP event streams.
     pub config_subscribers: AtomicU64,
     /// Config documents published to NATS (subject and KV).
     pub nats_published: AtomicU64,
