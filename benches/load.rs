@@ -223,34 +223,10 @@ async fn kill(subscribers: usize) {
             eprintln!("kill: {} subscribers connected", i + 1);
         }
     }
-    let http = cutover::tls::http_client().build().unwrap();
-    let mut latencies = Vec::new();
-    for round in 0..5 {
-        let cpu0 = cpu_seconds(server.child.id());
-        let t0 = Instant::now();
-        let r = http
-            .post(format!("{}/v1/actions", server.base))
-            .json(&serde_json::json!({"action": "kill", "reason": "bench"}))
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success());
-        for _ in 0..subscribers {
-            let t = rx.recv().await.unwrap();
-            latencies.push(t - t0);
-        }
-        eprintln!(
-            "kill: round {round}: last subscriber after {:?}; server CPU {:.0} ms",
-            t0.elapsed(),
-            1000.0 * (cpu_seconds(server.child.id()) - cpu0)
-        );
-        http.post(format!("{}/v1/actions", server.base))
-            .json(&serde_json::json!({"action": "resume", "target": "all"}))
-            .send()
-            .await
-            .unwrap();
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    let mut latencies = kill_rounds(&server, subscribers, &mut rx, |round, last| {
+        eprintln!("kill: round {round}: last subscriber after {last:?}");
+    })
+    .await;
     latencies.sort();
     println!(
         "kill: {subscribers} config-stream subscribers, 5 kills: kill-to-subscriber p50 {:?}, p99 {:?}, max {:?} (HTTP request sent → legacy config received)",
@@ -376,6 +352,39 @@ async fn ofrep() {
     );
 }
 
+/// Five kills, each resumed after: for each, how long after the kill was sent each of
+/// `receivers` reported (on `rx`) having the killed configuration; `round` hears each round's
+/// number and its slowest. The server's CPU per kill is printed to stderr.
+async fn kill_rounds(
+    server: &Server,
+    receivers: usize,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Instant>,
+    mut round: impl FnMut(usize, Duration),
+) -> Vec<Duration> {
+    let http = cutover::tls::http_client().build().unwrap();
+    let act = |body: serde_json::Value| {
+        let req = http.post(format!("{}/v1/actions", server.base)).json(&body);
+        async move { assert!(req.send().await.unwrap().status().is_success()) }
+    };
+    let mut latencies = Vec::new();
+    for n in 0..5 {
+        let cpu0 = cpu_seconds(server.child.id());
+        let t0 = Instant::now();
+        act(serde_json::json!({"action": "kill", "reason": "bench"})).await;
+        for _ in 0..receivers {
+            latencies.push(rx.recv().await.unwrap() - t0);
+        }
+        round(n, t0.elapsed());
+        eprintln!(
+            "  server CPU for kill {n}: {:.0} ms",
+            1000.0 * (cpu_seconds(server.child.id()) - cpu0)
+        );
+        act(serde_json::json!({"action": "resume", "target": "all"})).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    latencies
+}
+
 /// Kill → 1,000 flagd `SyncFlags` streams (20 connections of 50 streams, as 20 app processes
 /// with 50 providers each would not be; 1,000 connections cost the client more than the server).
 async fn flagd(streams: usize) {
@@ -411,27 +420,7 @@ async fn flagd(streams: usize) {
             }
         }));
     }
-    let http = cutover::tls::http_client().build().unwrap();
-    let mut latencies = Vec::new();
-    for _ in 0..5 {
-        let t0 = Instant::now();
-        let r = http
-            .post(format!("{}/v1/actions", server.base))
-            .json(&serde_json::json!({"action": "kill", "reason": "bench"}))
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success());
-        for _ in 0..streams {
-            latencies.push(rx.recv().await.unwrap() - t0);
-        }
-        http.post(format!("{}/v1/actions", server.base))
-            .json(&serde_json::json!({"action": "resume", "target": "all"}))
-            .send()
-            .await
-            .unwrap();
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    let mut latencies = kill_rounds(&server, streams, &mut rx, |_, _| {}).await;
     latencies.sort();
     println!(
         "flagd: {streams} SyncFlags streams, 5 kills: kill-to-stream p50 {:?}, p99 {:?}, max {:?} (HTTP request sent → killed configuration received)",

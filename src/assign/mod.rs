@@ -121,19 +121,24 @@ fn scale(hash: u32) -> u16 {
     u16::try_from((u64::from(hash) * BUCKETS) >> 32).expect("below 10,000")
 }
 
-/// Computes buckets for the units of one cohort: the per-cohort work done once.
+/// Computes buckets for the units of one cohort: the per-cohort work done once, and only the
+/// work the algorithm needs.
 #[derive(Debug, Clone)]
-pub struct CohortBuckets {
-    algorithm: Algorithm,
-    /// `cutover-v1`'s per-cohort seed.
-    seed: u64,
-    /// `SALT/COHORT/`, the bucketing value before the unit.
-    prefix: Box<str>,
-    /// `fractional-v2`'s hash with the prefix already fed.
-    after_prefix: Murmur3,
-    /// `fractional-v3`'s hash with the CBOR head and the prefix already fed, per total length
-    /// below 256 (the head holds the length), each made the first time it is needed.
-    v3_heads: Box<[OnceLock<Murmur3>]>,
+pub struct CohortBuckets(Hasher);
+
+#[derive(Debug, Clone)]
+enum Hasher {
+    /// The per-cohort seed.
+    CutoverV1(u64),
+    /// The hash with `SALT/COHORT/` already fed.
+    FractionalV2(Murmur3),
+    /// `SALT/COHORT/`, and (when bucketing many units) the hash with the CBOR head and the
+    /// prefix already fed, per total length below 256 (the head holds the length), each made
+    /// the first time it is needed.
+    FractionalV3 {
+        prefix: Box<str>,
+        heads: Box<[OnceLock<Murmur3>]>,
+    },
 }
 
 /// Total lengths whose `fractional-v3` head is remembered.
@@ -143,16 +148,19 @@ impl CohortBuckets {
     /// Buckets of `cohort` (`department/cohort`) under `algorithm` and `salt`.
     #[must_use]
     pub fn new(algorithm: Algorithm, salt: &str, cohort: &str) -> CohortBuckets {
-        let prefix = format!("{salt}/{cohort}/");
-        let mut after_prefix = Murmur3::default();
-        after_prefix.write(prefix.as_bytes());
-        CohortBuckets {
-            algorithm,
-            seed: cutover_v1::cohort_seed(salt, cohort),
-            prefix: prefix.into(),
-            after_prefix,
-            v3_heads: Box::new([]),
-        }
+        let prefix = || format!("{salt}/{cohort}/");
+        CohortBuckets(match algorithm {
+            Algorithm::CutoverV1 => Hasher::CutoverV1(cutover_v1::cohort_seed(salt, cohort)),
+            Algorithm::FractionalV2 => {
+                let mut m = Murmur3::default();
+                m.write(prefix().as_bytes());
+                Hasher::FractionalV2(m)
+            }
+            Algorithm::FractionalV3 => Hasher::FractionalV3 {
+                prefix: prefix().into(),
+                heads: Box::new([]),
+            },
+        })
     }
 
     /// The same, remembering `fractional-v3`'s hash state per unit length: for bucketing many
@@ -160,8 +168,8 @@ impl CohortBuckets {
     #[must_use]
     pub fn for_many(algorithm: Algorithm, salt: &str, cohort: &str) -> CohortBuckets {
         let mut buckets = CohortBuckets::new(algorithm, salt, cohort);
-        if algorithm == Algorithm::FractionalV3 {
-            buckets.v3_heads = (0..V3_REMEMBERED).map(|_| OnceLock::new()).collect();
+        if let Hasher::FractionalV3 { heads, .. } = &mut buckets.0 {
+            *heads = (0..V3_REMEMBERED).map(|_| OnceLock::new()).collect();
         }
         buckets
     }
@@ -170,23 +178,23 @@ impl CohortBuckets {
     #[must_use]
     #[inline]
     pub fn bucket(&self, unit: &str) -> u16 {
-        match self.algorithm {
-            Algorithm::CutoverV1 => cutover_v1::bucket(self.seed, unit),
-            Algorithm::FractionalV2 => {
-                let mut m = self.after_prefix;
+        match &self.0 {
+            Hasher::CutoverV1(seed) => cutover_v1::bucket(*seed, unit),
+            Hasher::FractionalV2(after_prefix) => {
+                let mut m = *after_prefix;
                 m.write(unit.as_bytes());
                 scale(m.finish())
             }
-            Algorithm::FractionalV3 => {
-                let total = self.prefix.len() + unit.len();
+            Hasher::FractionalV3 { prefix, heads } => {
+                let total = prefix.len() + unit.len();
                 let headed = || {
                     let (head, n) = cbor_text_head(total);
                     let mut m = Murmur3::default();
                     m.write(&head[..n]);
-                    m.write(self.prefix.as_bytes());
+                    m.write(prefix.as_bytes());
                     m
                 };
-                let mut m = match self.v3_heads.get(total) {
+                let mut m = match heads.get(total) {
                     Some(cell) => *cell.get_or_init(headed),
                     None => headed(),
                 };

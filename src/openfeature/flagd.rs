@@ -17,16 +17,15 @@ fn is_cohort(id: &str) -> Value {
     json!({"==": [{"var": "cohort"}, id]})
 }
 
-/// `{"if": [c1, v1, c2, v2, …, otherwise]}`, or none when no cohort differs from the default
-/// (flagd's schema wants targeting to be an object: the default variant then stands alone).
-fn by_cohort(branches: Vec<(String, Value)>, otherwise: Value) -> Option<Value> {
+/// `{"if": [first…, c1, v1, c2, v2, …, otherwise]}`, where `first` are condition/result pairs
+/// checked before the cohorts; none when no cohort differs from the default (flagd's schema
+/// wants targeting to be an object: the default variant then stands alone).
+fn by_cohort(first: &[Value], branches: Vec<(String, Value)>, otherwise: Value) -> Option<Value> {
     if branches.is_empty() {
         return None;
     }
-    let mut args: Vec<Value> = branches
-        .into_iter()
-        .flat_map(|(id, v)| [is_cohort(&id), v])
-        .collect();
+    let mut args: Vec<Value> = first.to_vec();
+    args.extend(branches.into_iter().flat_map(|(id, v)| [is_cohort(&id), v]));
     args.push(otherwise);
     Some(json!({"if": args}))
 }
@@ -72,11 +71,8 @@ fn rollout_flag(doc: &ConfigDoc) -> Value {
         .collect();
     // Without a unit there is nothing to bucket: no variant, so the provider answers the
     // default (legacy), as OFREP answers TARGETING_KEY_MISSING.
-    let targeting = by_cohort(branches, json!("legacy")).map(|t| {
-        let mut args = vec![json!({"!": {"var": "targetingKey"}}), Value::Null];
-        args.extend(t["if"].as_array().cloned().unwrap_or_default());
-        json!({"if": args})
-    });
+    let keyless = [json!({"!": {"var": "targetingKey"}}), Value::Null];
+    let targeting = by_cohort(&keyless, branches, json!("legacy"));
     let mut rollout = flag(
         &json!({"legacy": "legacy", "enhanced": "enhanced"}),
         "legacy",
@@ -111,7 +107,7 @@ fn plan_flag(doc: &ConfigDoc, name: &str) -> Value {
         .into_iter()
         .filter(|(_, v)| *v != json!(default))
         .collect();
-    let targeting = by_cohort(branches, json!(default));
+    let targeting = by_cohort(&[], branches, json!(default));
     flag(&Value::Object(variants), &default, targeting)
 }
 
@@ -140,7 +136,7 @@ pub fn configuration(doc: &ConfigDoc) -> Value {
         .collect();
     flags.insert(
         format!("{}.mirror", doc.rollout),
-        boolean_flag(false, by_cohort(mirrored, json!("off"))),
+        boolean_flag(false, by_cohort(&[], mirrored, json!("off"))),
     );
     let mut names: Vec<&String> = doc.cohorts.iter().flat_map(|c| c.flags.keys()).collect();
     names.sort();

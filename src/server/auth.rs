@@ -149,19 +149,17 @@ impl Auth {
 
     /// The caller behind an `Authorization` header value.
     pub fn authenticate(&self, header: Option<&str>) -> Result<Actor, AuthError> {
+        self.authenticate_token(header.and_then(bearer))
+    }
+
+    /// The caller presenting `token` (from `Authorization: Bearer`, or another header a
+    /// protocol defines, such as OFREP's `X-API-Key`).
+    pub fn authenticate_token(&self, token: Option<&str>) -> Result<Actor, AuthError> {
         let tokens = match self {
             Auth::Open => return Ok(Actor::new("local", Role::Admin)),
             Auth::Tokens(t) => t,
         };
-        let presented = header
-            // The scheme's name is case-insensitive (RFC 9110).
-            .and_then(|h| {
-                h.get(..7)
-                    .filter(|s| s.eq_ignore_ascii_case("bearer "))
-                    .map(|_| &h[7..])
-            })
-            .map(str::trim)
-            .ok_or(AuthError::Missing)?;
+        let presented = token.map(str::trim).ok_or(AuthError::Missing)?;
         // Compare against every entry so that timing does not reveal which one matched.
         let mut found = None;
         for (actor, secret) in tokens {
@@ -218,7 +216,18 @@ impl SharedAuth {
 }
 
 /// Equality whose time depends only on the lengths, not on where the bytes differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// The token of an `Authorization: Bearer T` header value (the scheme's name is
+/// case-insensitive, RFC 9110).
+#[must_use]
+pub fn bearer(header: &str) -> Option<&str> {
+    header
+        .get(..7)
+        .filter(|s| s.eq_ignore_ascii_case("bearer "))
+        .map(|_| &header[7..])
+}
+
+/// Whether `a` and `b` are equal, in a time that does not tell where they differ.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

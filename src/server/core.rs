@@ -90,6 +90,17 @@ pub struct ConfigFeed {
     pub frame: axum::extract::ws::Utf8Bytes,
     /// Its entity tag.
     pub etag: String,
+    /// The document as a flagd flag configuration: made once, when the first flagd sync
+    /// stream or fetch asks, and shared by all of them.
+    flagd: std::sync::OnceLock<String>,
+}
+
+impl ConfigFeed {
+    /// The document as flagd's in-process providers read it.
+    pub fn flagd_configuration(&self) -> &str {
+        self.flagd
+            .get_or_init(|| crate::openfeature::flagd::configuration(&self.doc).to_string())
+    }
 }
 
 /// Where a transition goes after it is journaled (webhooks).
@@ -491,5 +502,10 @@ pub fn build_config(
         .expect("config serializes")
         .into();
     let etag = format!("\"{}-{}-{}\"", doc.rollout, doc.lineage, doc.revision);
-    ConfigFeed { doc, frame, etag }
+    ConfigFeed {
+        doc,
+        frame,
+        etag,
+        flagd: std::sync::OnceLock::new(),
+    }
 }

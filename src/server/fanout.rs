@@ -37,6 +37,29 @@ pub struct NatsOptions {
     pub creds: Option<PathBuf>,
 }
 
+impl NatsOptions {
+    /// The server addresses, or which one is not an address.
+    pub fn addrs(&self) -> Result<Vec<async_nats::ServerAddr>, String> {
+        self.urls
+            .iter()
+            .map(|u| {
+                u.parse::<async_nats::ServerAddr>()
+                    .map_err(|e| format!("--nats `{u}` is not a NATS URL (nats://host:4222): {e}"))
+            })
+            .collect()
+    }
+
+    /// What is wrong with these options, found before the server starts: a URL that is not
+    /// one, a credentials file that cannot be read.
+    pub fn check(&self) -> Result<(), String> {
+        self.addrs()?;
+        if let Some(creds) = &self.creds {
+            std::fs::read(creds).map_err(|e| format!("--nats-creds {}: {e}", creds.display()))?;
+        }
+        Ok(())
+    }
+}
+
 /// Signs a config document's exact bytes.
 #[must_use]
 pub fn sign(key: &SigningKey, document: &str) -> SignedConfig {
@@ -57,15 +80,10 @@ async fn connect(opts: &NatsOptions) -> Result<async_nats::Client, String> {
             .await
             .map_err(|e| format!("{}: {e}", creds.display()))?;
     }
-    let addrs = opts
-        .urls
-        .iter()
-        .map(|u| {
-            u.parse::<async_nats::ServerAddr>()
-                .map_err(|e| format!("--nats {u}: {e}"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    connect.connect(addrs).await.map_err(|e| e.to_string())
+    connect
+        .connect(opts.addrs()?)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// JetStream through its plain request API, which `nats-server` 2.9 and later all answer

@@ -12,15 +12,14 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use tokio::net::TcpListener;
+use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream, WatchStream};
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 use super::AppState;
-use super::core::ConfigFeed;
 use super::stats::{Gauge, Held};
-use crate::openfeature::flagd;
 
 /// The generated protocol types and service traits.
 #[allow(clippy::pedantic, missing_docs)]
@@ -36,11 +35,6 @@ use proto::{
 
 /// How long a TLS handshake may take.
 const HANDSHAKE: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// The flag configuration of a config document, as flagd providers read it.
-fn configuration(feed: &ConfigFeed) -> String {
-    flagd::configuration(&feed.doc).to_string()
-}
 
 struct Sync {
     app: Arc<AppState>,
@@ -61,26 +55,20 @@ impl FlagSyncService for Sync {
     ) -> Result<Response<SyncStream>, Status> {
         tracing::debug!(provider = %request.get_ref().provider_id, "flagd sync stream opened");
         let app = self.app.clone();
-        let mut config = app.core.config.clone();
-        let cancel = app.cancel.clone();
-        let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+        let mut feeds = WatchStream::new(app.core.config.clone());
+        let (tx, rx) = tokio::sync::mpsc::channel(2);
         let held = Held::new(app.stats.clone(), OPEN);
         tokio::spawn(async move {
             let _held = held;
-            let mut first = true;
             loop {
-                if !first {
-                    tokio::select! {
-                        changed = config.changed() => if changed.is_err() { return },
-                        // The provider went away: stop counting it now.
-                        () = tx.closed() => return,
-                        () = cancel.cancelled() => return,
-                    }
-                }
-                first = false;
-                let feed = config.borrow_and_update().clone();
+                let feed = tokio::select! {
+                    feed = feeds.next() => match feed { Some(feed) => feed, None => return },
+                    // The provider went away: stop counting it now.
+                    () = tx.closed() => return,
+                    () = app.cancel.cancelled() => return,
+                };
                 let message = SyncFlagsResponse {
-                    flag_configuration: configuration(&feed),
+                    flag_configuration: feed.flagd_configuration().to_owned(),
                     sync_context: None,
                 };
                 if tx.send(Ok(message)).await.is_err() {
@@ -89,7 +77,7 @@ impl FlagSyncService for Sync {
                 app.core.deliveries.sent(feed.doc.revision);
             }
         });
-        let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+        let stream = ReceiverStream::new(rx);
         Ok(Response::new(Box::pin(stream)))
     }
 
@@ -99,7 +87,7 @@ impl FlagSyncService for Sync {
     ) -> Result<Response<FetchAllFlagsResponse>, Status> {
         let feed = self.app.core.config.borrow().clone();
         Ok(Response::new(FetchAllFlagsResponse {
-            flag_configuration: configuration(&feed),
+            flag_configuration: feed.flagd_configuration().to_owned(),
         }))
     }
 
@@ -132,19 +120,15 @@ pub async fn serve(
     let router = tonic::transport::Server::builder().add_service(service);
     let result = match tls {
         None => {
-            let incoming = futures_util::stream::unfold(listener, |l| async move {
-                let accepted = l.accept().await.map(|(s, _)| s);
-                Some((accepted, l))
-            });
             router
-                .serve_with_incoming_shutdown(incoming, cancel.cancelled())
+                .serve_with_incoming_shutdown(TcpListenerStream::new(listener), cancel.cancelled())
                 .await
         }
         Some(config) => {
             let mut config = (*config).clone();
             config.alpn_protocols = vec![b"h2".to_vec()];
             let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-            let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+            let (tx, rx) = tokio::sync::mpsc::channel(64);
             let stop = cancel.clone();
             // Each handshake on its own task, so a slow client holds up nobody else.
             tokio::spawn(async move {
@@ -165,7 +149,7 @@ pub async fn serve(
                     });
                 }
             });
-            let incoming = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+            let incoming = ReceiverStream::new(rx);
             router
                 .serve_with_incoming_shutdown(incoming, cancel.cancelled())
                 .await

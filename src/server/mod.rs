@@ -162,6 +162,9 @@ pub enum StartError {
         "refusing --flagd-sync: this rollout buckets units with {0}, which flagd's in-process providers cannot compute (they implement fractional-v2 or fractional-v3). Apps of this rollout use OFREP or /v1/assign; a new rollout (a new data directory) starts with the profile's fractional assignment"
     )]
     FlagdNeedsFractional(crate::assign::Algorithm),
+    /// The NATS options are not usable.
+    #[error("NATS: {0}")]
+    Nats(String),
     /// The config-signing key could not be read or made.
     #[error("the config-signing key: {0}")]
     Signing(String),
@@ -180,7 +183,8 @@ pub enum StartError {
     },
 }
 
-/// Security by default: beyond loopback only with tokens, and with TLS unless told otherwise.
+/// What is refused before anything starts: beyond loopback only with tokens, and with TLS
+/// unless told otherwise (security by default); NATS options that cannot work.
 fn refuse_unsafe(opts: &ServeOptions) -> Result<(), StartError> {
     if opts.auth.is_open() && !opts.listen.ip().is_loopback() {
         return Err(StartError::OpenOnNetwork(opts.listen));
@@ -192,6 +196,9 @@ fn refuse_unsafe(opts: &ServeOptions) -> Result<(), StartError> {
     }
     if let Some(addr) = opts.flagd_sync.filter(|a| plaintext(*a)) {
         return Err(StartError::FlagdPlaintextOnNetwork(addr));
+    }
+    if let Some(nats) = &opts.nats {
+        nats.check().map_err(StartError::Nats)?;
     }
     Ok(())
 }

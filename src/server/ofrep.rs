@@ -18,10 +18,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+use tokio_stream::wrappers::{ReceiverStream, WatchStream};
 
 use super::AppState;
 use super::stats::{Gauge, Held, Stats};
@@ -77,19 +78,14 @@ impl SseKey {
     pub fn check(&self, token: &str, now_ms: i64) -> Option<String> {
         let (message, mac) = token.rsplit_once('.')?;
         let (until, holder) = message.split_once('.')?;
-        let genuine = constant_time_eq(self.mac(message).as_bytes(), mac.as_bytes());
+        let genuine = super::auth::constant_time_eq(self.mac(message).as_bytes(), mac.as_bytes());
         (genuine && until.parse::<i64>().ok()? > now_ms).then(|| holder.to_owned())
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
+/// Wall time in ms (tokens expire by the wall, not by a demo's sped-up rollout clock).
 fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    crate::clock::Clock::wall().now().0
 }
 
 /// A 401 with no body, as the spec has it, saying which scheme to use.
@@ -107,18 +103,13 @@ impl IntoResponse for Refused {
 
 /// The caller by `Authorization: Bearer` or `X-API-Key`, or a bare 401.
 fn caller(app: &AppState, headers: &HeaderMap) -> Result<String, Refused> {
-    let api_key = headers
-        .get("x-api-key")
-        .and_then(|h| h.to_str().ok())
-        .map(|k| format!("Bearer {}", k.trim()));
-    let header = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_owned)
-        .or(api_key);
+    let text = |name| headers.get(name).and_then(|h| h.to_str().ok());
+    let token = text(header::AUTHORIZATION.as_str())
+        .and_then(super::auth::bearer)
+        .or_else(|| text("x-api-key"));
     app.auth
         .get()
-        .authenticate(header.as_deref())
+        .authenticate_token(token)
         .map(|actor| actor.name)
         .map_err(|_| Refused)
 }
@@ -380,49 +371,30 @@ pub async fn events(
 const CONNECTED: &[Gauge] = &[|s| &s.config_subscribers, |s| &s.ofrep_sse_clients];
 
 fn refetches(app: Arc<AppState>, holder: String) -> impl Stream<Item = Result<Event, Infallible>> {
-    let mut config = app.core.config.clone();
+    let mut feeds = WatchStream::new(app.core.config.clone());
     let mut tokens = app.auth.subscribe();
-    let cancel = app.cancel.clone();
     let held = Held::new(app.stats.clone(), CONNECTED);
-    async_stream(move |tx| async move {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tokio::spawn(async move {
         let _held = held;
-        let mut first = true;
         loop {
-            if !first {
-                tokio::select! {
-                    changed = config.changed() => if changed.is_err() { return },
-                    // The client went away: stop counting it now, not at the next revision.
-                    () = tx.closed() => return,
-                    changed = tokens.changed() => {
-                        if changed.is_err() || !still_holds(&app, &holder) { return }
-                        continue;
-                    }
-                    () = cancel.cancelled() => return,
+            let feed = tokio::select! {
+                feed = feeds.next() => match feed { Some(feed) => feed, None => return },
+                // The client went away: stop counting it now, not at the next revision.
+                () = tx.closed() => return,
+                changed = tokens.changed() => {
+                    if changed.is_err() || !still_holds(&app, &holder) { return }
+                    continue;
                 }
-            }
-            first = false;
-            let etag = config.borrow_and_update().etag.clone();
-            let data = serde_json::to_string(&Refetch::new(&etag)).expect("serializes");
+                () = app.cancel.cancelled() => return,
+            };
+            let data = serde_json::to_string(&Refetch::new(&feed.etag)).expect("serializes");
             if tx.send(Ok(Event::default().data(data))).await.is_err() {
                 return;
             }
         }
-    })
-}
-
-/// A stream fed by a task through a small channel (the task ends when the client goes).
-fn async_stream<F, Fut>(body: F) -> impl Stream<Item = Result<Event, Infallible>>
-where
-    F: FnOnce(tokio::sync::mpsc::Sender<Result<Event, Infallible>>) -> Fut,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
-    tokio::spawn(body(tx));
-    tokio_stream_from(rx)
-}
-
-fn tokio_stream_from<T>(mut rx: tokio::sync::mpsc::Receiver<T>) -> impl Stream<Item = T> {
-    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+    });
+    ReceiverStream::new(rx)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::AppState;
 use super::api::{ApiError, caller};
 use super::convert;
-use super::stats::Stats;
+use super::stats::{Held, Stats};
 use crate::wire::{ClientMessage, PROTOCOL, SUPPORTED, ServerMessage};
 
 /// Largest client frame accepted.
@@ -65,11 +65,10 @@ pub async fn stream(
         .max_message_size(MAX_CLIENT_FRAME)
         .max_frame_size(MAX_CLIENT_FRAME)
         .on_upgrade(move |socket| async move {
-            Stats::bump(&app.stats.stream_clients);
+            let _held = Held::new(app.stats.clone(), &[|s| &s.stream_clients]);
             if let Err(e) = serve_stream(&app, socket, resume, you, credential).await {
                 tracing::debug!(error = %e, "stream client left");
             }
-            Stats::drop_one(&app.stats.stream_clients);
         }))
 }
 
@@ -236,9 +235,8 @@ pub async fn config_stream(
         .read_buffer_size(READ_BUFFER)
         .max_message_size(MAX_CLIENT_FRAME)
         .on_upgrade(move |socket| async move {
-            Stats::bump(&app.stats.config_subscribers);
+            let _held = Held::new(app.stats.clone(), &[|s| &s.config_subscribers]);
             let _ = serve_config(&app, socket, credential).await;
-            Stats::drop_one(&app.stats.config_subscribers);
         }))
 }
 
