@@ -115,3 +115,22 @@ pub fn install_panic_report(on_terminal: bool) {
         .into_hooks();
     panic_hook.install();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing::Level;
+
+    #[test]
+    fn the_log_filter_reads_cutover_log_and_falls_back_to_info() {
+        let f = log_filter(Some("warn,cutover::server=debug"));
+        assert!(f.would_enable("cutover::server::api", &Level::DEBUG));
+        assert!(!f.would_enable("cutover::tui", &Level::INFO));
+        let default = log_filter(None);
+        assert!(default.would_enable("cutover::tui", &Level::INFO));
+        assert!(!default.would_enable("cutover::tui", &Level::DEBUG));
+        let unreadable = log_filter(Some("=?=not a filter"));
+        assert!(unreadable.would_enable("anything", &Level::INFO));
+        assert!(!unreadable.would_enable("anything", &Level::DEBUG));
+    }
+}

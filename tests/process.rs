@@ -586,3 +586,108 @@ async fn write_until_n(http: &reqwest::Client, base: &str, n: u64) -> u64 {
     }
     n
 }
+
+/// `serve`'s first lines up to and including the one containing `until`; the server is killed.
+fn serve_lines(args: &[&str], dir: &Path, until: &str) -> Vec<String> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .arg("serve")
+        .args(args)
+        .arg("--data")
+        .arg(dir.join("data"))
+        .env("XDG_CONFIG_HOME", dir)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = Vec::new();
+    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let done = line.contains(until);
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    lines
+}
+
+#[test]
+fn serve_says_what_it_serves_and_refuses_what_cannot_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = ["--profile", "minimal", "--listen", "127.0.0.1:0"];
+    let lines = serve_lines(
+        &[&base[..], &["--flagd-sync", "127.0.0.1:0"]].concat(),
+        dir.path(),
+        "flagd sync",
+    );
+    let said = lines.join("\n");
+    assert!(
+        said.contains("journal at revision 0 · assignment fractional-v3"),
+        "{said}"
+    );
+    assert!(
+        said.contains("flagd sync (gRPC) for in-process OpenFeature providers on 127.0.0.1:"),
+        "{said}"
+    );
+    // The same rollout with a profile that now asks for fractional-v2: kept, and said so.
+    let profile = dir.path().join("minimal-v2.toml");
+    let original = std::fs::read_to_string(common::root().join("profiles/minimal.toml")).unwrap();
+    std::fs::write(
+        &profile,
+        original.replacen(
+            "[rollout]\n",
+            "[rollout]\nassignment = \"fractional-v2\"\n",
+            1,
+        ),
+    )
+    .unwrap();
+    let lines = serve_lines(
+        &[
+            "--profile",
+            profile.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        dir.path(),
+        "warning",
+    );
+    let said = lines.join("\n");
+    assert!(said.contains("assignment fractional-v3"), "{said}");
+    assert!(
+        said.contains("the profile asks for assignment fractional-v2, but this rollout started with fractional-v3 and keeps it"),
+        "{said}"
+    );
+    // NATS options that cannot work are refused before anything starts.
+    for (extra, says) in [
+        (
+            &["--nats", "not a url"][..],
+            "--nats `not a url` is not a NATS URL",
+        ),
+        (
+            &[
+                "--nats",
+                "nats://127.0.0.1:1",
+                "--nats-creds",
+                "/nonexistent/creds",
+            ][..],
+            "--nats-creds /nonexistent/creds",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .arg("serve")
+            .args(base)
+            .args(extra)
+            .arg("--data")
+            .arg(dir.path().join("other"))
+            .env("XDG_CONFIG_HOME", dir.path())
+            .output()
+            .unwrap();
+        let (_, err) = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.starts_with("error: NATS: ") && err.contains(says),
+            "{err}"
+        );
+    }
+}

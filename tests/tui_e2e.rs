@@ -194,6 +194,45 @@ fn the_demo_answers_keys_and_restores_the_terminal() {
     );
 }
 
+/// `cutover --connect` hands the dashboard to `cutover-dashboard` beside it (same process,
+/// the smaller binary); a `cutover` copied alone runs the dashboard itself. Both say they are
+/// waiting for a control plane that does not answer, and quit on `q`.
+#[test]
+fn the_dashboard_runs_as_cutover_dashboard_when_installed_and_in_process_otherwise() {
+    let alone = tempfile::tempdir().unwrap();
+    let copy = alone.path().join("cutover");
+    std::fs::copy(env!("CARGO_BIN_EXE_cutover"), &copy).unwrap();
+    for (name, binary, runs_as) in [
+        ("handed", env!("CARGO_BIN_EXE_cutover"), "cutover-dashboa"),
+        ("alone", copy.to_str().unwrap(), "cutover"),
+    ] {
+        let t = Tmux::start(
+            name,
+            80,
+            24,
+            &format!("{binary} --connect http://127.0.0.1:9; echo EXITED $?; sleep 600"),
+        );
+        t.wait_for("the waiting screen", |s| {
+            s.contains("Waiting for the control plane at http://127.0.0.1:9")
+        });
+        let comm = std::fs::read_to_string(format!("/proc/{}/comm", t.shell_pid())).unwrap();
+        let comm = if comm.trim() == "sh" || comm.trim() == "bash" {
+            let out = Command::new("pgrep")
+                .args(["-P", &t.shell_pid().to_string()])
+                .output()
+                .unwrap();
+            let child = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            std::fs::read_to_string(format!("/proc/{child}/comm")).unwrap()
+        } else {
+            comm
+        };
+        assert_eq!(comm.trim(), runs_as, "{name}");
+        t.keys(&["q"]);
+        let screen = t.wait_for("the dashboard to exit", |s| s.contains("EXITED"));
+        assert!(screen.contains("EXITED 0"), "{name}: {screen}");
+    }
+}
+
 #[test]
 fn a_hang_up_ends_the_dashboard_promptly_and_restores_the_terminal() {
     let t = Tmux::start("hup", 80, 24, &demo_command());
