@@ -16,14 +16,13 @@ use serde::Deserialize;
 use tokio::sync::oneshot;
 
 use super::AppState;
-use super::auth::Auth;
+use super::auth::{Auth, SharedAuth};
 use super::convert;
 use super::core::CoreMsg;
 use super::ingest::Intake;
 use super::stats::Stats;
-use crate::assign;
 use crate::engine::{ActionRequest, Actor, Refusal, Reply, Role};
-use crate::wire::{self, ActionReply, AssignReply, ErrorBody, EventsPage};
+use crate::wire::{self, ActionReply, ErrorBody, EventsPage};
 
 /// An API error with its status.
 #[derive(Debug)]
@@ -116,15 +115,20 @@ impl IntoResponse for ApiError {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+/// A handler's answer or its error.
+pub type ApiResult<T> = Result<T, ApiError>;
 
 /// The caller, from the `Authorization` header.
 pub fn caller(app: &AppState, headers: &HeaderMap) -> ApiResult<Actor> {
+    authorized(&app.auth, headers)
+}
+
+/// Who is calling, by the `Authorization` header checked against `auth`, or a 401.
+pub fn authorized(auth: &SharedAuth, headers: &HeaderMap) -> ApiResult<Actor> {
     let header = headers
         .get(header::AUTHORIZATION)
         .and_then(|h| h.to_str().ok());
-    app.auth
-        .get()
+    auth.get()
         .authenticate(header)
         .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string()))
 }
@@ -390,82 +394,6 @@ pub async fn samples(
             rejected,
             rejected_total: batch.rejected_total,
         }),
-    )
-        .into_response())
-}
-
-#[derive(Debug, Deserialize)]
-pub struct AssignQuery {
-    cohort: String,
-    unit: String,
-}
-
-/// `GET /v1/assign?cohort=C&unit=U`.
-pub async fn assign(
-    State(app): State<Arc<AppState>>,
-    headers: HeaderMap,
-    query: Result<Query<AssignQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Response> {
-    caller(&app, &headers)?;
-    let Query(q) = query.map_err(|e| {
-        ApiError::bad_request(format!(
-            "{} (write /v1/assign?cohort=DEPT/COHORT&unit=UNIT)",
-            e.body_text()
-        ))
-    })?;
-    let feed = app.core.config.borrow().clone();
-    let c = feed
-        .doc
-        .cohorts
-        .iter()
-        .find(|c| c.id == q.cohort)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_cohort",
-                format!("no cohort `{}`", q.cohort),
-            )
-        })?;
-    let algorithm = crate::openfeature::algorithm(feed.doc.assignment);
-    let bucket = assign::CohortBuckets::new(algorithm, &feed.doc.salt, &c.id).bucket(&q.unit);
-    let variant = if bucket < c.weight_bp {
-        wire::Variant::Enhanced
-    } else {
-        wire::Variant::Legacy
-    };
-    Ok(Json(AssignReply {
-        cohort: c.id.clone(),
-        unit: q.unit,
-        variant,
-        mode: c.mode,
-        bucket,
-        weight_bp: c.weight_bp,
-        flags: c.flags.clone(),
-        revision: feed.doc.revision,
-    })
-    .into_response())
-}
-
-/// `GET /v1/config` with `ETag` / `If-None-Match`.
-pub async fn config(State(app): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult<Response> {
-    caller(&app, &headers)?;
-    let feed = app.core.config.borrow().clone();
-    let etag = HeaderValue::from_str(&feed.etag).expect("etag is ASCII");
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|v| v == etag)
-    {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
-    }
-    Ok((
-        [
-            (header::ETAG, etag),
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            ),
-        ],
-        feed.frame.as_str().to_owned(),
     )
         .into_response())
 }

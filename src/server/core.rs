@@ -12,6 +12,7 @@ use std::sync::atomic::Ordering;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
+use super::apps::ConfigFeed;
 use super::auth::{Auth, SharedAuth};
 use super::convert;
 use super::delivery::Deliveries;
@@ -79,28 +80,6 @@ pub struct PreviewOutcome {
     pub after: StateView,
     /// The exit gates now.
     pub gates: Vec<crate::wire::Gate>,
-}
-
-/// The config document with its serialised form, shared with every app-facing handler.
-#[derive(Debug)]
-pub struct ConfigFeed {
-    /// The document.
-    pub doc: ConfigDoc,
-    /// Its JSON, shared by every subscriber without copying.
-    pub frame: axum::extract::ws::Utf8Bytes,
-    /// Its entity tag.
-    pub etag: String,
-    /// The document as a flagd flag configuration: made once, when the first flagd sync
-    /// stream or fetch asks, and shared by all of them.
-    flagd: std::sync::OnceLock<String>,
-}
-
-impl ConfigFeed {
-    /// The document as flagd's in-process providers read it.
-    pub fn flagd_configuration(&self) -> &str {
-        self.flagd
-            .get_or_init(|| crate::openfeature::flagd::configuration(&self.doc).to_string())
-    }
 }
 
 /// Where a transition goes after it is journaled (webhooks).
@@ -176,7 +155,11 @@ impl Core {
             &lineage,
             &auth.get(),
         )));
-        let deliveries = Deliveries::new(tx.clone());
+        let inbox = tx.clone();
+        // A full inbox drops the report rather than block a subscriber's task.
+        let deliveries = Deliveries::new(Box::new(move |d| {
+            let _ = inbox.try_send(CoreMsg::Delivered(d));
+        }));
         let (config, config_rx) = watch::channel(Arc::new(build_config(
             &plan,
             &engine,
@@ -498,14 +481,5 @@ pub fn build_config(
             .collect(),
         cohorts,
     };
-    let frame = serde_json::to_string(&doc)
-        .expect("config serializes")
-        .into();
-    let etag = format!("\"{}-{}-{}\"", doc.rollout, doc.lineage, doc.revision);
-    ConfigFeed {
-        doc,
-        frame,
-        etag,
-        flagd: std::sync::OnceLock::new(),
-    }
+    ConfigFeed::new(doc)
 }

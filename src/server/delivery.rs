@@ -8,9 +8,6 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc;
-
-use super::core::CoreMsg;
 use crate::wire;
 
 /// A round not complete by then is reported with what it has.
@@ -26,20 +23,31 @@ struct Round {
     reported: bool,
 }
 
-/// Delivery rounds, shared by the core and every config stream.
-#[derive(Debug)]
+/// Where a round's report goes: the control plane's core, or an edge's reporter. It must not
+/// block (it runs on a subscriber's task).
+pub type ReportSink = Box<dyn Fn(wire::Delivery) + Send + Sync>;
+
+/// Delivery rounds, shared by whoever publishes revisions and every config stream.
 pub struct Deliveries {
     round: Mutex<Option<Round>>,
-    core: mpsc::Sender<CoreMsg>,
+    report: ReportSink,
+}
+
+impl std::fmt::Debug for Deliveries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Deliveries")
+            .field("round", &self.round)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Deliveries {
-    /// A tracker that reports to the core through `core`.
+    /// A tracker that hands each round's report to `report`.
     #[must_use]
-    pub fn new(core: mpsc::Sender<CoreMsg>) -> Arc<Deliveries> {
+    pub fn new(report: ReportSink) -> Arc<Deliveries> {
         Arc::new(Deliveries {
             round: Mutex::new(None),
-            core,
+            report,
         })
     }
 
@@ -83,7 +91,7 @@ impl Deliveries {
         }
     }
 
-    /// Sends the round's report to the core, once.
+    /// Hands the round's report on, once.
     fn report(&self, revision: u64) {
         let delivery = {
             let mut round = self.round.lock().expect("round");
@@ -102,7 +110,6 @@ impl Deliveries {
                 complete: r.sent >= r.subscribers,
             }
         };
-        // A full inbox drops the report rather than block a subscriber's task.
-        let _ = self.core.try_send(CoreMsg::Delivered(delivery));
+        (self.report)(delivery);
     }
 }

@@ -18,7 +18,7 @@ use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream, WatchStream};
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
-use super::AppState;
+use super::apps::Apps;
 use super::stats::{Gauge, Held};
 
 /// The generated protocol types and service traits.
@@ -37,7 +37,7 @@ use proto::{
 const HANDSHAKE: std::time::Duration = std::time::Duration::from_secs(10);
 
 struct Sync {
-    app: Arc<AppState>,
+    app: Arc<Apps>,
 }
 
 /// The gauges a sync stream counts in while it is open.
@@ -55,7 +55,7 @@ impl FlagSyncService for Sync {
     ) -> Result<Response<SyncStream>, Status> {
         tracing::debug!(provider = %request.get_ref().provider_id, "flagd sync stream opened");
         let app = self.app.clone();
-        let mut feeds = WatchStream::new(app.core.config.clone());
+        let mut feeds = WatchStream::new(app.config.clone());
         let (tx, rx) = tokio::sync::mpsc::channel(2);
         let held = Held::new(app.stats.clone(), OPEN);
         tokio::spawn(async move {
@@ -74,7 +74,7 @@ impl FlagSyncService for Sync {
                 if tx.send(Ok(message)).await.is_err() {
                     return;
                 }
-                app.core.deliveries.sent(feed.doc.revision);
+                app.deliveries.sent(feed.doc.revision);
             }
         });
         let stream = ReceiverStream::new(rx);
@@ -85,7 +85,7 @@ impl FlagSyncService for Sync {
         &self,
         _: Request<FetchAllFlagsRequest>,
     ) -> Result<Response<FetchAllFlagsResponse>, Status> {
-        let feed = self.app.core.config.borrow().clone();
+        let feed = self.app.config.borrow().clone();
         Ok(Response::new(FetchAllFlagsResponse {
             flag_configuration: feed.flagd_configuration().to_owned(),
         }))
@@ -95,7 +95,7 @@ impl FlagSyncService for Sync {
         &self,
         _: Request<GetMetadataRequest>,
     ) -> Result<Response<GetMetadataResponse>, Status> {
-        let rollout = self.app.plan.profile().rollout.id.clone();
+        let rollout = self.app.config.borrow().doc.rollout.clone();
         let fields = std::collections::BTreeMap::from([(
             "rollout".to_owned(),
             prost_types::Value {
@@ -112,7 +112,7 @@ impl FlagSyncService for Sync {
 /// `h2` protocol gRPC clients ask for).
 pub async fn serve(
     listener: TcpListener,
-    app: Arc<AppState>,
+    app: Arc<Apps>,
     tls: Option<Arc<rustls::ServerConfig>>,
     cancel: CancellationToken,
 ) {

@@ -4,6 +4,7 @@
 //! binary, the demo and the tests all run the same server in-process.
 
 pub mod api;
+pub mod apps;
 pub mod auth;
 pub mod collect;
 pub mod convert;
@@ -114,10 +115,8 @@ pub struct AppState {
     pub ingesting: tokio::sync::Semaphore,
     /// Stops everything.
     pub cancel: CancellationToken,
-    /// Whether clients reach this server over TLS (`https`).
-    pub tls: bool,
-    /// Signs the OFREP event-stream URLs' tokens.
-    pub sse_key: ofrep::SseKey,
+    /// What apps read (config, assign, OFREP, flagd sync).
+    pub apps: Arc<apps::Apps>,
 }
 
 /// A running control plane.
@@ -233,16 +232,7 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
     let hub = Arc::new(Hub::new());
     let stats = Arc::new(Stats::default());
     let mut tasks = JoinSet::new();
-    let webhook_tx = (!opts.webhooks.is_empty()).then(|| {
-        let (tx, rx) = mpsc::channel(webhooks::QUEUE);
-        tasks.spawn(webhooks::deliver(
-            opts.webhooks.clone(),
-            rx,
-            stats.clone(),
-            cancel.clone(),
-        ));
-        tx
-    });
+    let webhook_tx = start_webhooks(&opts, &stats, &cancel, &mut tasks);
     let auth = Arc::new(SharedAuth::new(opts.auth.clone(), opts.tokens_file.clone()));
     tasks.spawn(auth::keep_reloaded(auth.clone(), cancel.clone()));
     let engine = EngineState::resume(opened.rollout);
@@ -258,6 +248,15 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
         auth.clone(),
     );
     tasks.spawn(core.run(rx, opts.eval_interval, cancel.clone()));
+    let apps = Arc::new(apps::Apps {
+        config: handles.config.clone(),
+        deliveries: handles.deliveries.clone(),
+        auth: auth.clone(),
+        stats: stats.clone(),
+        cancel: cancel.clone(),
+        tls: opts.tls.is_some(),
+        sse_key: ofrep::SseKey::random(),
+    });
     let app = Arc::new(AppState {
         plan: plan.clone(),
         auth: auth.clone(),
@@ -269,8 +268,7 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
         ingest: Arc::new(Ingest::default()),
         ingesting: tokio::sync::Semaphore::new(INGESTING),
         cancel: cancel.clone(),
-        tls: opts.tls.is_some(),
-        sse_key: ofrep::SseKey::random(),
+        apps,
     });
     tasks.spawn(collect::metrics(
         app.clone(),
@@ -305,6 +303,25 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
     })
 }
 
+/// Delivers transitions to `--webhook` URLs, when there are any; returns where to queue them.
+fn start_webhooks(
+    opts: &ServeOptions,
+    stats: &Arc<Stats>,
+    cancel: &CancellationToken,
+    tasks: &mut JoinSet<()>,
+) -> Option<core::TransitionSink> {
+    (!opts.webhooks.is_empty()).then(|| {
+        let (tx, rx) = mpsc::channel(webhooks::QUEUE);
+        tasks.spawn(webhooks::deliver(
+            opts.webhooks.clone(),
+            rx,
+            stats.clone(),
+            cancel.clone(),
+        ));
+        tx
+    })
+}
+
 /// Binds and serves flagd's sync service when `--flagd-sync` asks for it; returns where.
 async fn start_flagd_sync(
     opts: &ServeOptions,
@@ -329,7 +346,7 @@ async fn start_flagd_sync(
         })?;
     tasks.spawn(flagd_sync::serve(
         listener,
-        app.clone(),
+        app.apps.clone(),
         opts.tls.clone(),
         app.cancel.clone(),
     ));
@@ -391,6 +408,7 @@ async fn open_journal(
 
 /// The HTTP and WebSocket routes.
 pub fn router(app: Arc<AppState>) -> Router {
+    let apps = app.apps.clone();
     Router::new()
         .route("/healthz", get(api::healthz))
         .route("/v1/state", get(api::state))
@@ -398,14 +416,11 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/v1/events", get(api::events))
         .route("/v1/actions", post(api::action))
         .route("/v1/samples", post(api::samples))
-        .route("/v1/assign", get(api::assign))
-        .route("/v1/config", get(api::config))
-        .route("/v1/config/stream", get(stream::config_stream))
         .route("/v1/stream", get(stream::stream))
         .route("/metrics", get(exposition::metrics))
-        .merge(ofrep::routes())
+        .with_state(app)
+        .merge(apps::routes(apps))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::wrong_method)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .with_state(app)
 }

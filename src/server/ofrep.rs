@@ -24,7 +24,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use tokio_stream::wrappers::{ReceiverStream, WatchStream};
 
-use super::AppState;
+use super::apps::Apps;
 use super::stats::{Gauge, Held, Stats};
 use crate::openfeature::{self, Subject};
 use crate::wire::ofrep::{
@@ -102,7 +102,7 @@ impl IntoResponse for Refused {
 }
 
 /// The caller by `Authorization: Bearer` or `X-API-Key`, or a bare 401.
-fn caller(app: &AppState, headers: &HeaderMap) -> Result<String, Refused> {
+fn caller(app: &Apps, headers: &HeaderMap) -> Result<String, Refused> {
     let text = |name| headers.get(name).and_then(|h| h.to_str().ok());
     let token = text(header::AUTHORIZATION.as_str())
         .and_then(super::auth::bearer)
@@ -153,7 +153,7 @@ fn json(status: StatusCode, body: &impl serde::Serialize) -> Response {
 /// The OFREP routes. Browsers call them from the app's own origin, so they answer CORS
 /// preflights and allow any origin: the token travels in a header the page sets, never in a
 /// cookie the browser would add by itself, so another origin gains nothing it did not have.
-pub fn routes() -> axum::Router<Arc<AppState>> {
+pub fn routes() -> axum::Router<Arc<Apps>> {
     use axum::routing::{get, post};
     axum::Router::new()
         .route(
@@ -205,7 +205,7 @@ async fn preflight() -> Response {
 
 /// `POST /ofrep/v1/evaluate/flags/{key}`.
 pub async fn evaluate_one(
-    State(app): State<Arc<AppState>>,
+    State(app): State<Arc<Apps>>,
     Path(key): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -227,7 +227,7 @@ pub async fn evaluate_one(
             );
         }
     };
-    let feed = app.core.config.borrow().clone();
+    let feed = app.config.borrow().clone();
     match openfeature::evaluate(&feed.doc, &key, &subject) {
         Ok(e) => json(StatusCode::OK, &e),
         Err(f) if f.error_code == ErrorCode::FlagNotFound => json(StatusCode::NOT_FOUND, &f),
@@ -267,7 +267,7 @@ fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
 }
 
 /// Where the event stream is, as seen by this caller.
-fn event_stream(app: &AppState, headers: &HeaderMap, holder: &str) -> EventStream {
+fn event_stream(app: &Apps, headers: &HeaderMap, holder: &str) -> EventStream {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -288,7 +288,7 @@ fn event_stream(app: &AppState, headers: &HeaderMap, holder: &str) -> EventStrea
 
 /// `POST /ofrep/v1/evaluate/flags`.
 pub async fn evaluate_bulk(
-    State(app): State<Arc<AppState>>,
+    State(app): State<Arc<Apps>>,
     Query(query): Query<BulkQuery>,
     headers: HeaderMap,
     body: Bytes,
@@ -298,10 +298,10 @@ pub async fn evaluate_bulk(
         Err(refused) => return refused.into_response(),
     };
     Stats::bump(&app.stats.ofrep_evaluations);
-    let feed = app.core.config.borrow().clone();
+    let feed = app.config.borrow().clone();
     if query.flag_config_etag.as_deref() == Some(feed.etag.as_str()) {
         // An event-stream client fetching the revision it was told of: it has it now.
-        app.core.deliveries.sent(feed.doc.revision);
+        app.deliveries.sent(feed.doc.revision);
     }
     let subject = match subject(&body) {
         Ok(s) => s,
@@ -340,7 +340,7 @@ pub struct EventsQuery {
 }
 
 /// Whether `holder` still holds a token (an open server has no tokens to revoke).
-fn still_holds(app: &AppState, holder: &str) -> bool {
+fn still_holds(app: &Apps, holder: &str) -> bool {
     let auth = app.auth.get();
     auth.is_open() || auth.names().any(|n| n == holder)
 }
@@ -348,7 +348,7 @@ fn still_holds(app: &AppState, holder: &str) -> bool {
 /// `GET /ofrep/v1/events`: `refetchEvaluation` at once (whatever was missed before connecting)
 /// and on every config revision; closed when the holder's token is revoked.
 pub async fn events(
-    State(app): State<Arc<AppState>>,
+    State(app): State<Arc<Apps>>,
     Query(query): Query<EventsQuery>,
     headers: HeaderMap,
 ) -> Response {
@@ -370,8 +370,8 @@ pub async fn events(
 /// The gauges an event-stream client counts in while it is connected.
 const CONNECTED: &[Gauge] = &[|s| &s.config_subscribers, |s| &s.ofrep_sse_clients];
 
-fn refetches(app: Arc<AppState>, holder: String) -> impl Stream<Item = Result<Event, Infallible>> {
-    let mut feeds = WatchStream::new(app.core.config.clone());
+fn refetches(app: Arc<Apps>, holder: String) -> impl Stream<Item = Result<Event, Infallible>> {
+    let mut feeds = WatchStream::new(app.config.clone());
     let mut tokens = app.auth.subscribe();
     let held = Held::new(app.stats.clone(), CONNECTED);
     let (tx, rx) = tokio::sync::mpsc::channel(4);

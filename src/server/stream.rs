@@ -16,7 +16,9 @@ use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::AppState;
-use super::api::{ApiError, caller};
+use super::api::{ApiError, authorized, caller};
+use super::apps::Apps;
+use super::auth::SharedAuth;
 use super::convert;
 use super::stats::{Held, Stats};
 use crate::wire::{ClientMessage, PROTOCOL, SUPPORTED, ServerMessage};
@@ -191,7 +193,7 @@ async fn serve_stream(
                 Some(Ok(_)) => {}
             },
             _ = ping.tick() => send_msg(&mut socket, &ServerMessage::Ping { seq: last, now: app.clock.now().0 }).await?,
-            Ok(()) = tokens.changed() => if revoked(app, credential.as_deref()) {
+            Ok(()) = tokens.changed() => if revoked(&app.auth, credential.as_deref()) {
                 return close_revoked(&mut socket).await;
             },
         }
@@ -224,11 +226,11 @@ async fn close_for(socket: &mut WebSocket, e: axum::Error) -> Result<(), axum::E
 
 /// `GET /v1/config/stream`: the config document now and after every change.
 pub async fn config_stream(
-    State(app): State<Arc<AppState>>,
+    State(app): State<Arc<Apps>>,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
-    caller(&app, &headers)?;
+    authorized(&app.auth, &headers)?;
     let credential = credential(&headers);
     let ws = ws.map_err(not_websocket)?;
     Ok(ws
@@ -241,7 +243,7 @@ pub async fn config_stream(
 }
 
 async fn serve_config(
-    app: &AppState,
+    app: &Apps,
     mut socket: WebSocket,
     credential: Option<String>,
 ) -> Result<(), axum::Error> {
@@ -251,13 +253,13 @@ async fn serve_config(
     // turn into lock contention.
     let cancelled = app.cancel.cancelled();
     tokio::pin!(cancelled);
-    let mut config = app.core.config.clone();
+    let mut config = app.config.clone();
     let (first, revision) = {
         let feed = config.borrow_and_update();
         (feed.frame.clone(), feed.doc.revision)
     };
     send_frame(&mut socket, first).await?;
-    app.core.deliveries.sent(revision);
+    app.deliveries.sent(revision);
     loop {
         tokio::select! {
             () = &mut cancelled => return Ok(()),
@@ -270,14 +272,14 @@ async fn serve_config(
                     (feed.frame.clone(), feed.doc.revision)
                 };
                 send_frame(&mut socket, frame).await?;
-                app.core.deliveries.sent(revision);
+                app.deliveries.sent(revision);
             }
             incoming = socket.recv() => match incoming {
                 None | Some(Ok(Message::Close(_))) => return Ok(()),
                 Some(Err(e)) => return close_for(&mut socket, e).await,
                 Some(Ok(_)) => {}
             },
-            Ok(()) = tokens.changed() => if revoked(app, credential.as_deref()) {
+            Ok(()) = tokens.changed() => if revoked(&app.auth, credential.as_deref()) {
                 return close_revoked(&mut socket).await;
             },
         }
@@ -293,8 +295,8 @@ fn credential(headers: &HeaderMap) -> Option<String> {
 }
 
 /// Whether the tokens now in force no longer let this stream's caller in.
-fn revoked(app: &AppState, credential: Option<&str>) -> bool {
-    app.auth.get().authenticate(credential).is_err()
+fn revoked(auth: &SharedAuth, credential: Option<&str>) -> bool {
+    auth.get().authenticate(credential).is_err()
 }
 
 /// Ends a stream whose token was revoked: close code 1008 (policy violation) with why.
