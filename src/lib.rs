@@ -2,7 +2,8 @@
 //! rollout [`plan`], the deterministic [`engine`], the legacy-versus-enhanced [`judge`],
 //! sticky [`assign`]ment — the durable [`journal`], and around them the control plane
 //! ([`server`], fed by metric [`sources`] and the [`sim`]ulator, walked by the [`demo`]'s
-//! simulated people), the typed [`wire`], flags for [`openfeature`], the [`client`] used by the command line, and the
+//! simulated people), the [`edge`] relays that carry its config beyond one machine, the typed
+//! [`wire`], flags for [`openfeature`], the [`client`] used by the command line, and the
 //! [`cli`] itself.
 
 pub mod assign;
@@ -10,6 +11,7 @@ pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod demo;
+pub mod edge;
 pub mod engine;
 pub mod fuzz;
 pub mod hex;

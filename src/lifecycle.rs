@@ -45,6 +45,16 @@ pub fn log_to_file(dir: &Path, file: &str) -> Option<WorkerGuard> {
     init_logging(writer).then_some(guard)
 }
 
+/// Logs to standard error through the same bounded, lossy queue as [`log_to_file`]: for the
+/// edge relay, a stateless service whose supervisor keeps its output.
+pub fn log_to_stderr() -> Option<WorkerGuard> {
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(1024)
+        .lossy(true)
+        .finish(std::io::stderr());
+    init_logging(writer).then_some(guard)
+}
+
 /// Logs to `dir/file` as `log_to_file` does, but written in place: the dashboard logs a few
 /// lines a minute, not worth a thread and its memory. Whether logging was set up.
 pub fn log_to_file_in_place(dir: &Path, file: &str) -> bool {

@@ -35,6 +35,14 @@ pub struct Settings {
     pub nats: Option<String>,
     /// NATS credentials file (`--nats-creds`).
     pub nats_creds: Option<std::path::PathBuf>,
+    /// How often an edge reports to the control plane (`--report-every`, `2s`).
+    pub edge_report_every: Option<String>,
+    /// How long an edge goes without word from NATS before saying `stale` (`--stale-after`,
+    /// `10s`).
+    pub edge_stale_after: Option<String>,
+    /// How long the control plane waits for an edge's report before calling it lost
+    /// (`--edge-lost-after`, `6s`: three reports).
+    pub edge_lost_after: Option<String>,
     /// Evaluation interval (`10s`).
     pub eval_interval: Option<String>,
     /// Webhook URLs.

@@ -35,6 +35,7 @@ async fn revisions_are_published_signed_to_the_bucket_and_the_subject() {
         o.nats = Some(NatsOptions {
             urls: vec![url],
             creds: None,
+            ..NatsOptions::default()
         });
     })
     .await;

@@ -143,8 +143,33 @@ fn snapshot(r: &Run) -> Snapshot {
             sent: 3,
             elapsed_ms: Some(4.2),
             complete: true,
+            edges: Vec::new(),
         }),
     }
+}
+
+/// Two edges: one has the revision everywhere, one was lost.
+fn edges(r: &Run) -> Vec<wire::Edge> {
+    vec![
+        wire::Edge {
+            id: "eu-1".into(),
+            status: wire::EdgeStatus::Live,
+            revision: 2,
+            subscribers: 2500,
+            sent: 2500,
+            delivered_ms: Some(61.4),
+            last_report: r.now.0,
+        },
+        wire::Edge {
+            id: "eu-2".into(),
+            status: wire::EdgeStatus::Lost,
+            revision: 1,
+            subscribers: 130,
+            sent: 130,
+            delivered_ms: None,
+            last_report: r.now.0 - 9_000,
+        },
+    ]
 }
 
 fn freshness(r: &Run) -> wire::Freshness {
@@ -223,6 +248,7 @@ fn stream_messages() {
                 sent: 1204,
                 elapsed_ms: Some(43.1),
                 complete: true,
+                edges: edges(&r),
             },
         },
     );
@@ -345,6 +371,44 @@ fn reads_and_documents() {
             duplicate: false,
             unchanged: None,
             state: state.clone(),
+        },
+    );
+}
+
+#[test]
+fn what_edges_carry_and_say() {
+    let r = run();
+    check(
+        "signed-config",
+        &wire::SignedConfig {
+            document: r#"{"rollout":"minimal","revision":2}"#.into(),
+            signature: "9c".repeat(64),
+            key: "3f".repeat(32),
+        },
+    );
+    check(
+        "edge-report",
+        &wire::EdgeReport {
+            edge: "eu-1".into(),
+            rollout: "minimal".into(),
+            revision: 2,
+            lineage: "4f1c2a9e7b30".into(),
+            subscribers: 2500,
+            sent: 2500,
+            elapsed_ms: Some(18.5),
+            stale: false,
+            at: r.now.0,
+        },
+    );
+    check(
+        "edge-health",
+        &wire::EdgeHealth {
+            status: "stale".into(),
+            edge: "eu-1".into(),
+            rollout: "minimal".into(),
+            revision: 2,
+            age_ms: 12_400,
+            nats_connected: false,
         },
     );
 }

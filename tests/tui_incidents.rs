@@ -247,6 +247,7 @@ fn after_a_kill_the_header_shows_how_far_it_got() {
             sent: 1204,
             elapsed_ms: Some(43.2),
             complete: true,
+            edges: Vec::new(),
         },
     };
     update(&mut state, Msg::Stream(Update::Message(delivery)));
@@ -256,9 +257,54 @@ fn after_a_kill_the_header_shows_how_far_it_got() {
             .lines()
             .next()
             .unwrap()
-            .contains("KILLED · sent to 1204/1204 subscribers in 43 ms"),
+            .contains("KILLED · sent to 1,204/1,204 subscribers in 43 ms"),
         "{header}"
     );
+    // Then the edges report: one has it everywhere, one is lost and named.
+    let edge = |id: &str, status, revision, n, ms| cutover::wire::Edge {
+        id: id.into(),
+        status,
+        revision,
+        subscribers: n,
+        sent: n,
+        delivered_ms: ms,
+        last_report: at,
+    };
+    let across = ServerMessage::Delivery {
+        seq: 103,
+        delivery: Delivery {
+            revision: 6,
+            subscribers: 1204,
+            sent: 1204,
+            elapsed_ms: Some(43.2),
+            complete: true,
+            edges: vec![
+                edge(
+                    "eu-1",
+                    cutover::wire::EdgeStatus::Live,
+                    6,
+                    28_666,
+                    Some(61.0),
+                ),
+                edge("eu-2", cutover::wire::EdgeStatus::Lost, 5, 130, None),
+            ],
+        },
+    };
+    update(&mut state, Msg::Stream(Update::Message(across)));
+    for (w, h) in [(200, 50), (80, 24)] {
+        let header = common::dashboard::render(&state, w, h);
+        let first = header.lines().next().unwrap();
+        assert!(
+            first.contains("KILLED · 1/2 edges (eu-2 lost)"),
+            "{w}x{h}: {header}"
+        );
+        if w == 200 {
+            assert!(
+                first.contains("sent to 29,870/30,000 subscribers in 61 ms"),
+                "{header}"
+            );
+        }
+    }
 }
 
 /// A snapshot after a reconnect repeats history: incidents are not counted twice, and a loop

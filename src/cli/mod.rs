@@ -7,6 +7,7 @@
 #![allow(clippy::doc_markdown)]
 
 mod dashboard;
+mod edge;
 mod journal;
 mod remote;
 pub mod serve;
@@ -52,6 +53,8 @@ enum Command {
     },
     /// Run the control plane.
     Serve(Box<serve::ServeArgs>),
+    /// Relay the control plane's config to apps from NATS (stateless; run several).
+    Edge(Box<edge::EdgeArgs>),
     /// Run the fleet simulator against a control plane.
     Sim(simulate::SimArgs),
     /// Show the rollout's state.
@@ -334,6 +337,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             JournalCommand::Restore { from, data } => journal::restore(&from, &data),
         },
         Command::Serve(args) => runtime()?.block_on(serve::run(*args, settings()?)),
+        Command::Edge(args) => runtime()?.block_on(edge::run(*args, settings()?)),
         Command::Sim(args) => runtime()?.block_on(simulate::run(args, settings()?)),
         Command::Status { json, remote } => {
             runtime()?.block_on(remote::status(&remote::client(&remote, &settings()?), json))

@@ -34,9 +34,6 @@ pub struct ServeArgs {
     /// Data directory for the journal and the log (default: $XDG_DATA_HOME/cutover/ROLLOUT).
     #[arg(long)]
     data: Option<PathBuf>,
-    /// Tokens file; required to listen on anything but loopback.
-    #[arg(long)]
-    tokens: Option<PathBuf>,
     /// Metric source: push (default), sim, or sim:SCENARIO.
     #[arg(long)]
     source: Option<String>,
@@ -67,15 +64,8 @@ pub struct ServeArgs {
     /// Connections served at once; more are closed at accept (default 50000).
     #[arg(long, value_name = "N")]
     max_connections: Option<usize>,
-    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
-    tls_cert: Option<PathBuf>,
-    /// The PEM private key of --tls-cert.
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
-    tls_key: Option<PathBuf>,
-    /// Serve plain HTTP beyond loopback anyway (only behind a TLS proxy).
-    #[arg(long)]
-    allow_plaintext: bool,
+    #[command(flatten)]
+    exposure: Exposure,
     /// Also serve flagd's sync service (gRPC) here, for flagd's in-process OpenFeature
     /// providers (e.g. 127.0.0.1:8015; the same TLS and loopback rules as --listen).
     #[arg(long, value_name = "ADDR")]
@@ -87,10 +77,53 @@ pub struct ServeArgs {
     /// NATS credentials file (nkeys), if NATS wants one.
     #[arg(long, value_name = "FILE", requires = "nats")]
     nats_creds: Option<PathBuf>,
+    /// Call an edge relay lost when it has not reported for this long (default 6s: three
+    /// of its reports).
+    #[arg(long, value_name = "PERIOD", requires = "nats")]
+    edge_lost_after: Option<String>,
     /// If the journal is damaged, keep its verified records, move the damaged files aside and
     /// start a new lineage (instead of refusing to start).
     #[arg(long)]
     recover: bool,
+}
+
+/// Who may reach a server beyond loopback, and how: the flags `serve` and `edge` share.
+#[derive(Debug, Clone, Args)]
+pub struct Exposure {
+    /// Tokens file; required to listen on anything but loopback.
+    #[arg(long)]
+    tokens: Option<PathBuf>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve plain HTTP beyond loopback anyway (only behind a TLS proxy).
+    #[arg(long)]
+    pub allow_plaintext: bool,
+}
+
+impl Exposure {
+    /// The tokens (from the flag, then settings; open without a file) and their file.
+    pub fn auth(&self, settings: &Settings) -> Result<(Auth, Option<PathBuf>)> {
+        let file = self.tokens.clone().or_else(|| settings.tokens.clone());
+        let auth = match &file {
+            Some(path) => Auth::load(path).map_err(|e| eyre!(e))?,
+            None => Auth::Open,
+        };
+        Ok((auth, file))
+    }
+
+    /// The TLS configuration, if a certificate was given.
+    pub fn tls(&self) -> Result<Option<Arc<rustls::ServerConfig>>> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Ok(Some(
+                crate::tls::server_config(cert, key).map_err(|e| eyre!(e))?,
+            )),
+            _ => Ok(None),
+        }
+    }
 }
 
 fn data_dir(id: &str) -> PathBuf {
@@ -104,7 +137,7 @@ fn data_dir(id: &str) -> PathBuf {
 /// Resolves settings into server options.
 pub fn options(args: ServeArgs, settings: &Settings) -> Result<ServeOptions> {
     let manners = manners(&args, settings)?;
-    let nats = nats(&args, settings);
+    let nats = nats(&args, settings)?;
     let spec = args
         .profile
         .or_else(|| settings.profile.clone())
@@ -132,11 +165,7 @@ pub fn options(args: ServeArgs, settings: &Settings) -> Result<ServeOptions> {
         .data
         .or_else(|| settings.data.clone())
         .unwrap_or_else(|| data_dir(&plan.profile().rollout.id));
-    let tokens_file = args.tokens.or_else(|| settings.tokens.clone());
-    let auth = match &tokens_file {
-        Some(path) => Auth::load(path).map_err(|e| eyre!(e))?,
-        None => Auth::Open,
-    };
+    let (auth, tokens_file) = args.exposure.auth(settings)?;
     let interval = args
         .eval_interval
         .or_else(|| settings.eval_interval.clone())
@@ -185,13 +214,8 @@ pub fn options(args: ServeArgs, settings: &Settings) -> Result<ServeOptions> {
         clock: Clock::sped_up(args.speed),
         recover: args.recover,
         manners,
-        tls: match (&args.tls_cert, &args.tls_key) {
-            (Some(cert), Some(key)) => {
-                Some(crate::tls::server_config(cert, key).map_err(|e| eyre!(e))?)
-            }
-            _ => None,
-        },
-        allow_plaintext: args.allow_plaintext,
+        tls: args.exposure.tls()?,
+        allow_plaintext: args.exposure.allow_plaintext,
         tokens_file,
         flagd_sync,
         nats,
@@ -199,31 +223,46 @@ pub fn options(args: ServeArgs, settings: &Settings) -> Result<ServeOptions> {
 }
 
 /// Where to publish config revisions, from flags, then settings.
-fn nats(args: &ServeArgs, settings: &Settings) -> Option<server::fanout::NatsOptions> {
-    let urls = args.nats.clone().or_else(|| settings.nats.clone())?;
-    Some(server::fanout::NatsOptions {
+fn nats(args: &ServeArgs, settings: &Settings) -> Result<Option<server::fanout::NatsOptions>> {
+    let Some(urls) = args.nats.clone().or_else(|| settings.nats.clone()) else {
+        return Ok(None);
+    };
+    let lost = positive_period(
+        "edge-lost-after",
+        args.edge_lost_after.as_ref(),
+        settings.edge_lost_after.as_ref(),
+    )?;
+    Ok(Some(server::fanout::NatsOptions {
         urls: urls.split(',').map(|u| u.trim().to_owned()).collect(),
         creds: args
             .nats_creds
             .clone()
             .or_else(|| settings.nats_creds.clone()),
-    })
+        edge_lost_after: lost.unwrap_or(server::fanout::EDGE_LOST_AFTER),
+    }))
+}
+
+/// A period given as a flag or a setting (the flag wins), which must be more than 0.
+pub fn positive_period(
+    flag: &str,
+    given: Option<&String>,
+    set: Option<&String>,
+) -> Result<Option<Duration>> {
+    given
+        .or(set)
+        .map(|text| -> Result<Duration> {
+            let p: Period = text.parse().map_err(|e| eyre!("--{flag}: {e}"))?;
+            if p.0 == 0 {
+                return Err(eyre!("--{flag} must be more than 0"));
+            }
+            Ok(Duration::from_millis(p.0))
+        })
+        .transpose()
 }
 
 /// Timeouts and the connection cap, from flags, then settings, then defaults.
 fn manners(args: &ServeArgs, settings: &Settings) -> Result<server::listen::Manners> {
-    let period = |flag: &str, given: Option<&String>, set: Option<&String>| {
-        given
-            .or(set)
-            .map(|text| -> Result<Duration> {
-                let p: Period = text.parse().map_err(|e| eyre!("--{flag}: {e}"))?;
-                if p.0 == 0 {
-                    return Err(eyre!("--{flag} must be more than 0"));
-                }
-                Ok(Duration::from_millis(p.0))
-            })
-            .transpose()
-    };
+    let period = positive_period;
     let defaults = server::listen::Manners::default();
     let header = period(
         "header-timeout",

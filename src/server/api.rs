@@ -185,7 +185,18 @@ pub async fn plan(State(app): State<Arc<AppState>>, headers: HeaderMap) -> ApiRe
 pub async fn state(State(app): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult<Response> {
     caller(&app, &headers)?;
     let snap = app.core.snapshot.borrow().clone();
-    Ok(Json(&snap.state).into_response())
+    let edges = app
+        .edges
+        .lock()
+        .expect("edges")
+        .view(std::time::Instant::now());
+    if edges.is_empty() {
+        return Ok(Json(&snap.state).into_response());
+    }
+    // The registry's ages are current; the snapshot's edges change only on news.
+    let mut state = snap.state.clone();
+    state.edges = edges;
+    Ok(Json(&state).into_response())
 }
 
 #[derive(Debug, Deserialize)]

@@ -55,6 +55,8 @@ pub enum CoreMsg {
     },
     /// How far a config revision got (from the delivery tracker).
     Delivered(crate::wire::Delivery),
+    /// The edge relays changed (a new revision delivered, a status, a new edge).
+    Edges(Vec<crate::wire::Edge>),
     /// The alerts Alertmanager reports firing now, or why it could not be read (the last
     /// known set is kept).
     ExternalAlerts(Result<Vec<ExternalAlert>, String>),
@@ -100,6 +102,8 @@ pub struct Core {
     freshness: Tracker,
     deliveries: Arc<Deliveries>,
     delivery: Option<crate::wire::Delivery>,
+    /// The edge relays, as last told by the edge follower.
+    edges: Vec<crate::wire::Edge>,
     /// The next config revision comes from a kill or a rollback: its delivery is announced
     /// even with no subscriber (people follow it).
     announce: bool,
@@ -180,6 +184,7 @@ impl Core {
             freshness: Tracker::default(),
             deliveries: deliveries.clone(),
             delivery: None,
+            edges: Vec::new(),
             announce: false,
             auth,
         };
@@ -288,13 +293,26 @@ impl Core {
                     self.refresh();
                 }
             }
-            CoreMsg::Delivered(delivery) => {
+            CoreMsg::Delivered(mut delivery) => {
                 // The snapshot first, then the message: a client that reads the message and
                 // then asks for the state finds the same delivery there.
+                delivery.edges.clone_from(&self.edges);
                 self.delivery = Some(delivery.clone());
                 self.refresh();
                 self.hub
                     .publish(|seq| ServerMessage::Delivery { seq, delivery });
+            }
+            CoreMsg::Edges(edges) => {
+                self.edges = edges;
+                let delivery = self.delivery.as_mut().map(|d| {
+                    d.edges.clone_from(&self.edges);
+                    d.clone()
+                });
+                self.refresh();
+                if let Some(delivery) = delivery {
+                    self.hub
+                        .publish(|seq| ServerMessage::Delivery { seq, delivery });
+                }
             }
             CoreMsg::ExternalAlerts(result) => {
                 let now = self.clock.now();
@@ -375,7 +393,7 @@ impl Core {
 
     /// Refreshes the snapshot, and the config document when it changed.
     fn refresh(&mut self) {
-        self.snapshot.send_replace(Arc::new(build_snapshot(
+        let mut snapshot = build_snapshot(
             &self.plan,
             &self.state,
             &self.hub,
@@ -385,7 +403,9 @@ impl Core {
             self.delivery.clone(),
             self.journal.lineage(),
             &self.auth.get(),
-        )));
+        );
+        snapshot.state.edges.clone_from(&self.edges);
+        self.snapshot.send_replace(Arc::new(snapshot));
         let config = build_config(
             &self.plan,
             &self.state,

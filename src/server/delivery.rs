@@ -27,6 +27,19 @@ struct Round {
 /// block (it runs on a subscriber's task).
 pub type ReportSink = Box<dyn Fn(wire::Delivery) + Send + Sync>;
 
+impl Round {
+    fn delivery(&self) -> wire::Delivery {
+        wire::Delivery {
+            revision: self.revision,
+            subscribers: self.subscribers.max(self.sent),
+            sent: self.sent,
+            elapsed_ms: self.last_sent.map(|d| d.as_secs_f64() * 1000.0),
+            complete: self.sent >= self.subscribers,
+            edges: Vec::new(),
+        }
+    }
+}
+
 /// Delivery rounds, shared by whoever publishes revisions and every config stream.
 pub struct Deliveries {
     round: Mutex<Option<Round>>,
@@ -91,6 +104,12 @@ impl Deliveries {
         }
     }
 
+    /// The latest round as it stands (reported or not), and when it started.
+    pub fn tally(&self) -> Option<(wire::Delivery, Instant)> {
+        let round = self.round.lock().expect("round");
+        round.as_ref().map(|r| (r.delivery(), r.started))
+    }
+
     /// Hands the round's report on, once.
     fn report(&self, revision: u64) {
         let delivery = {
@@ -102,13 +121,7 @@ impl Deliveries {
                 return;
             };
             r.reported = true;
-            wire::Delivery {
-                revision,
-                subscribers: r.subscribers.max(r.sent),
-                sent: r.sent,
-                elapsed_ms: r.last_sent.map(|d| d.as_secs_f64() * 1000.0),
-                complete: r.sent >= r.subscribers,
-            }
+            r.delivery()
         };
         (self.report)(delivery);
     }

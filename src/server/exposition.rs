@@ -242,6 +242,90 @@ fn singles(s: &Stats) -> [(&'static str, &'static str, &'static str, &AtomicU64)
     ]
 }
 
+/// Renders an edge's metrics: what it serves, how fresh, what it believed and refused, and
+/// the subscriber counters it shares with the control plane.
+#[must_use]
+pub fn render_edge(edge: &crate::edge::Edge) -> String {
+    let mut out = String::with_capacity(2048);
+    let o = &mut out;
+    let feed = edge.apps.config.borrow().clone();
+    family(
+        o,
+        "cutover_revision",
+        "gauge",
+        "The config revision served.",
+    );
+    let _ = writeln!(o, "cutover_revision {}", feed.doc.revision);
+    family(
+        o,
+        "cutover_edge_stale",
+        "gauge",
+        "1 while the edge cannot confirm through NATS that it serves the latest revision.",
+    );
+    let _ = writeln!(o, "cutover_edge_stale {}", u8::from(edge.stale()));
+    family(
+        o,
+        "cutover_edge_age_seconds",
+        "gauge",
+        "Since NATS last confirmed the served revision is the latest.",
+    );
+    let _ = writeln!(
+        o,
+        "cutover_edge_age_seconds {:.3}",
+        edge.age().as_secs_f64()
+    );
+    let c = &edge.counters;
+    family(
+        o,
+        "cutover_edge_documents_total",
+        "counter",
+        "Config documents from NATS by outcome: accepted, or rejected and why.",
+    );
+    for (outcome, n) in [
+        ("accepted", &c.accepted),
+        ("rejected_signature", &c.rejected_signature),
+        ("rejected_older", &c.rejected_older),
+        ("rejected_rollout", &c.rejected_rollout),
+        ("rejected_malformed", &c.rejected_malformed),
+    ] {
+        let _ = writeln!(
+            o,
+            "cutover_edge_documents_total{{outcome=\"{outcome}\"}} {}",
+            Stats::get(n)
+        );
+    }
+    for (name, help, n) in [
+        (
+            "cutover_edge_bucket_errors_total",
+            "Reads of the KV bucket that failed.",
+            &c.bucket_errors,
+        ),
+        (
+            "cutover_edge_reports_total",
+            "Reports published to the control plane.",
+            &c.reports,
+        ),
+    ] {
+        family(o, name, "counter", help);
+        let _ = writeln!(o, "{name} {}", Stats::get(n));
+    }
+    let shared = [
+        "cutover_connections_open",
+        "cutover_connections_refused_total",
+        "cutover_config_subscribers",
+        "cutover_flagd_sync_streams",
+        "cutover_ofrep_sse_clients",
+        "cutover_ofrep_evaluations_total",
+    ];
+    for (name, kind, help, n) in singles(&edge.apps.stats) {
+        if shared.contains(&name) {
+            family(o, name, kind, help);
+            let _ = writeln!(o, "{name} {}", Stats::get(n));
+        }
+    }
+    out
+}
+
 /// `GET /metrics`.
 pub async fn metrics(
     State(app): State<Arc<AppState>>,

@@ -22,6 +22,15 @@ pub const BUCKET: &str = "cutover-config";
 /// Revisions kept per rollout in the bucket (older ones are dropped by NATS).
 pub const HISTORY: i64 = 5;
 
+/// How long a request to NATS (a KV read or write) may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The subject a rollout's edges report on.
+#[must_use]
+pub fn edges_subject(rollout: &str) -> String {
+    format!("cutover.edges.{rollout}")
+}
+
 /// The core subject a rollout's documents are published on.
 #[must_use]
 pub fn subject(rollout: &str) -> String {
@@ -29,13 +38,30 @@ pub fn subject(rollout: &str) -> String {
 }
 
 /// Where NATS is and how to log in.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NatsOptions {
     /// Server URLs (`nats://host:4222`, `tls://…`, with `user:password@` if it uses them).
     pub urls: Vec<String>,
     /// An nkeys credentials file, if NATS wants one.
     pub creds: Option<PathBuf>,
+    /// The control plane calls an edge lost when it has not reported for this long.
+    pub edge_lost_after: Duration,
 }
+
+impl Default for NatsOptions {
+    fn default() -> Self {
+        NatsOptions {
+            urls: Vec::new(),
+            creds: None,
+            edge_lost_after: EDGE_LOST_AFTER,
+        }
+    }
+}
+
+/// How often an edge reports, by default.
+pub const EDGE_REPORT_EVERY: Duration = Duration::from_secs(2);
+/// An edge is lost after three reports missed, by default.
+pub const EDGE_LOST_AFTER: Duration = Duration::from_secs(6);
 
 impl NatsOptions {
     /// The server addresses, or which one is not an address.
@@ -70,17 +96,33 @@ pub fn sign(key: &SigningKey, document: &str) -> SignedConfig {
     }
 }
 
-async fn connect(opts: &NatsOptions) -> Result<async_nats::Client, String> {
+/// How to connect as `name`: with the credentials file if any, retrying a server that is not
+/// up yet, reconnecting within a second once it is back, and giving up on a request after
+/// [`REQUEST_TIMEOUT`].
+pub async fn connect_options(
+    opts: &NatsOptions,
+    name: &str,
+) -> Result<async_nats::ConnectOptions, String> {
     let mut connect = async_nats::ConnectOptions::new()
-        .name("cutover serve")
-        .retry_on_initial_connect();
+        .name(name)
+        .retry_on_initial_connect()
+        .request_timeout(Some(REQUEST_TIMEOUT))
+        .reconnect_delay_callback(|attempts| {
+            let doubled = 25u64 << attempts.min(6);
+            Duration::from_millis(doubled.min(1_000))
+        });
     if let Some(creds) = &opts.creds {
         connect = connect
             .credentials_file(creds)
             .await
             .map_err(|e| format!("{}: {e}", creds.display()))?;
     }
-    connect
+    Ok(connect)
+}
+
+async fn connect(opts: &NatsOptions) -> Result<async_nats::Client, String> {
+    connect_options(opts, "cutover serve")
+        .await?
         .connect(opts.addrs()?)
         .await
         .map_err(|e| e.to_string())
@@ -155,6 +197,30 @@ pub mod kv {
             .ok_or_else(|| format!("JetStream did not acknowledge: {ack}"))
     }
 
+    /// The keys (rollouts) the bucket holds; none when it does not exist yet.
+    pub async fn keys(client: &Client) -> Result<Vec<String>, String> {
+        let prefix = key_subject("");
+        let body =
+            serde_json::to_vec(&serde_json::json!({"subjects_filter": format!("{prefix}>")}))
+                .expect("serializes");
+        let info = match request(client, format!("$JS.API.STREAM.INFO.{}", stream()), body).await {
+            Ok(info) => info,
+            // 10059: no such stream — nothing was ever published.
+            Err(e) if e.contains("10059") => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        Ok(info
+            .pointer("/state/subjects")
+            .and_then(serde_json::Value::as_object)
+            .map(|subjects| {
+                subjects
+                    .keys()
+                    .filter_map(|s| s.strip_prefix(&prefix).map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     /// The latest value under `key`, if any.
     pub async fn get(client: &Client, key: &str) -> Result<Option<Vec<u8>>, String> {
         let body = serde_json::to_vec(&serde_json::json!({"last_by_subj": key_subject(key)}))
@@ -170,8 +236,14 @@ pub mod kv {
     }
 }
 
-/// Publishes every config revision until the server stops.
-pub async fn publish(app: Arc<AppState>, opts: NatsOptions, key: Arc<SigningKey>) {
+/// Publishes every config revision until the server stops, and follows the edges' reports
+/// into `edges`.
+pub async fn publish(
+    app: Arc<AppState>,
+    opts: NatsOptions,
+    key: Arc<SigningKey>,
+    edges: Arc<std::sync::Mutex<super::edges::Registry>>,
+) {
     let rollout = app.plan.profile().rollout.id.clone();
     let client = match connect(&opts).await {
         Ok(c) => c,
@@ -180,6 +252,12 @@ pub async fn publish(app: Arc<AppState>, opts: NatsOptions, key: Arc<SigningKey>
             return;
         }
     };
+    tokio::spawn(super::edges::follow(
+        app.clone(),
+        client.clone(),
+        opts.clone(),
+        edges,
+    ));
     let mut config = app.core.config.clone();
     let mut bucket_ready = false;
     let mut backoff = Duration::from_millis(50);

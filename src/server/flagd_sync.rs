@@ -160,9 +160,22 @@ pub async fn serve(
     }
 }
 
-/// Binds the sync service's address.
-pub async fn bind(addr: SocketAddr) -> std::io::Result<(TcpListener, SocketAddr)> {
-    let listener = TcpListener::bind(addr).await?;
-    let local = listener.local_addr()?;
-    Ok((listener, local))
+/// Binds `want` and serves the sync service there for `apps` (with TLS when `tls`); returns
+/// where it listens. Refused for a rollout whose assignment flagd's providers cannot compute.
+pub async fn start(
+    want: SocketAddr,
+    apps: &Arc<Apps>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    tasks: &mut tokio::task::JoinSet<()>,
+) -> Result<SocketAddr, super::StartError> {
+    let assignment = apps.config.borrow().doc.assignment;
+    if assignment == crate::wire::Algorithm::CutoverV1 {
+        return Err(super::StartError::FlagdNeedsFractional(
+            crate::openfeature::algorithm(assignment),
+        ));
+    }
+    let (listener, local) = super::bind(want, "flagd sync").await?;
+    tasks.spawn(serve(listener, apps.clone(), tls, apps.cancel.clone()));
+    tracing::info!(addr = %local, "flagd sync service listening");
+    Ok(local)
 }

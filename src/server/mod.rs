@@ -10,6 +10,7 @@ pub mod collect;
 pub mod convert;
 pub mod core;
 pub mod delivery;
+pub mod edges;
 pub mod exposition;
 pub mod fanout;
 pub mod flagd_sync;
@@ -117,6 +118,8 @@ pub struct AppState {
     pub cancel: CancellationToken,
     /// What apps read (config, assign, OFREP, flagd sync).
     pub apps: Arc<apps::Apps>,
+    /// The edge relays heard from over NATS.
+    pub edges: Arc<std::sync::Mutex<edges::Registry>>,
 }
 
 /// A running control plane.
@@ -185,19 +188,37 @@ pub enum StartError {
 /// What is refused before anything starts: beyond loopback only with tokens, and with TLS
 /// unless told otherwise (security by default); NATS options that cannot work.
 fn refuse_unsafe(opts: &ServeOptions) -> Result<(), StartError> {
-    if opts.auth.is_open() && !opts.listen.ip().is_loopback() {
-        return Err(StartError::OpenOnNetwork(opts.listen));
-    }
-    let plaintext =
-        |addr: SocketAddr| opts.tls.is_none() && !opts.allow_plaintext && !addr.ip().is_loopback();
-    if plaintext(opts.listen) {
-        return Err(StartError::PlaintextOnNetwork(opts.listen));
-    }
-    if let Some(addr) = opts.flagd_sync.filter(|a| plaintext(*a)) {
-        return Err(StartError::FlagdPlaintextOnNetwork(addr));
-    }
+    refuse_exposed(
+        opts.listen,
+        opts.auth.is_open(),
+        opts.tls.is_some(),
+        opts.allow_plaintext,
+        opts.flagd_sync,
+    )?;
     if let Some(nats) = &opts.nats {
         nats.check().map_err(StartError::Nats)?;
+    }
+    Ok(())
+}
+
+/// What a server that apps reach (the control plane or an edge) refuses: listening beyond
+/// loopback without tokens, or in plain text (HTTP, or flagd's gRPC) without being told to.
+pub fn refuse_exposed(
+    listen: SocketAddr,
+    open: bool,
+    tls: bool,
+    allow_plaintext: bool,
+    flagd_sync: Option<SocketAddr>,
+) -> Result<(), StartError> {
+    if open && !listen.ip().is_loopback() {
+        return Err(StartError::OpenOnNetwork(listen));
+    }
+    let plaintext = |addr: SocketAddr| !tls && !allow_plaintext && !addr.ip().is_loopback();
+    if plaintext(listen) {
+        return Err(StartError::PlaintextOnNetwork(listen));
+    }
+    if let Some(addr) = flagd_sync.filter(|a| plaintext(*a)) {
+        return Err(StartError::FlagdPlaintextOnNetwork(addr));
     }
     Ok(())
 }
@@ -216,18 +237,7 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
             kind: EventKind::Transition(r.transition.clone()),
         })
         .collect();
-    let listener = TcpListener::bind(opts.listen)
-        .await
-        .map_err(|source| StartError::Bind {
-            what: "API",
-            addr: opts.listen,
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Bind {
-        what: "API",
-        addr: opts.listen,
-        source,
-    })?;
+    let (listener, addr) = bind(opts.listen, "API").await?;
     let cancel = CancellationToken::new();
     let hub = Arc::new(Hub::new());
     let stats = Arc::new(Stats::default());
@@ -257,6 +267,10 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
         tls: opts.tls.is_some(),
         sse_key: ofrep::SseKey::random(),
     });
+    let lost_after = opts
+        .nats
+        .as_ref()
+        .map_or(fanout::EDGE_LOST_AFTER, |n| n.edge_lost_after);
     let app = Arc::new(AppState {
         plan: plan.clone(),
         auth: auth.clone(),
@@ -269,6 +283,7 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
         ingesting: tokio::sync::Semaphore::new(INGESTING),
         cancel: cancel.clone(),
         apps,
+        edges: Arc::new(std::sync::Mutex::new(edges::Registry::new(lost_after))),
     });
     tasks.spawn(collect::metrics(
         app.clone(),
@@ -303,6 +318,18 @@ pub async fn start(opts: ServeOptions) -> Result<Running, StartError> {
     })
 }
 
+/// Binds `addr` for `what`; returns the listener and where it listens (the real port when
+/// asked for port 0).
+pub async fn bind(
+    addr: SocketAddr,
+    what: &'static str,
+) -> Result<(TcpListener, SocketAddr), StartError> {
+    let bind_error = |source| StartError::Bind { what, addr, source };
+    let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
+    let local = listener.local_addr().map_err(bind_error)?;
+    Ok((listener, local))
+}
+
 /// Delivers transitions to `--webhook` URLs, when there are any; returns where to queue them.
 fn start_webhooks(
     opts: &ServeOptions,
@@ -331,27 +358,9 @@ async fn start_flagd_sync(
     let Some(want) = opts.flagd_sync else {
         return Ok(None);
     };
-    let assignment = app.core.config.borrow().doc.assignment;
-    if assignment == crate::wire::Algorithm::CutoverV1 {
-        return Err(StartError::FlagdNeedsFractional(
-            crate::openfeature::algorithm(assignment),
-        ));
-    }
-    let (listener, local) = flagd_sync::bind(want)
+    flagd_sync::start(want, &app.apps, opts.tls.clone(), tasks)
         .await
-        .map_err(|source| StartError::Bind {
-            what: "flagd sync",
-            addr: want,
-            source,
-        })?;
-    tasks.spawn(flagd_sync::serve(
-        listener,
-        app.apps.clone(),
-        opts.tls.clone(),
-        app.cancel.clone(),
-    ));
-    tracing::info!(addr = %local, "flagd sync service listening");
-    Ok(Some(local))
+        .map(Some)
 }
 
 /// What feeds apps beyond the API: flagd sync and the NATS fan-out, when asked for; returns
@@ -375,7 +384,12 @@ fn start_fanout(
     if let Some(nats) = &opts.nats {
         let key =
             crate::signing::SigningKey::load_or_create(&opts.data).map_err(StartError::Signing)?;
-        tasks.spawn(fanout::publish(app.clone(), nats.clone(), Arc::new(key)));
+        tasks.spawn(fanout::publish(
+            app.clone(),
+            nats.clone(),
+            Arc::new(key),
+            app.edges.clone(),
+        ));
     }
     Ok(())
 }

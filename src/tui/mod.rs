@@ -16,6 +16,7 @@ pub mod keymap;
 pub mod navigate;
 pub mod panes;
 pub mod pickers;
+pub mod reach;
 pub mod state;
 pub mod terminal;
 pub mod theme;

@@ -236,6 +236,10 @@ pub struct Delivery {
     pub elapsed_ms: Option<f64>,
     /// Whether every subscriber has it.
     pub complete: bool,
+    /// The edge relays the control plane hears from (`cutover edge`), each with how far it
+    /// got; lost ones stay listed (their subscribers are unknown). Empty without edges.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edges: Vec<super::Edge>,
 }
 
 /// How fresh the data behind the judge and the gates is: what the last metric window covered,

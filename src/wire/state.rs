@@ -198,6 +198,10 @@ pub struct StateView {
     pub kill_switches: Vec<String>,
     /// Sign-offs given, by gate id, with who gave them.
     pub approvals: BTreeMap<String, String>,
+    /// The edge relays (`cutover edge`) the control plane hears from over NATS; empty
+    /// without them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edges: Vec<super::Edge>,
 }
 
 impl StateView {

@@ -214,5 +214,6 @@ pub fn state(s: &StateView) -> wire::StateView {
         flags: flags(&s.flags),
         kill_switches: s.kill_switches.clone(),
         approvals: s.approvals.clone(),
+        edges: Vec::new(),
     }
 }

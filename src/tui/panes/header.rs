@@ -58,7 +58,7 @@ fn connection(ui: &State) -> Span<'static> {
 }
 
 /// The closed loop after a kill or rollback: in flight, or how far it got and how fast.
-fn closed_loop(ui: &State) -> Option<Span<'static>> {
+fn closed_loop(ui: &State, narrow: bool) -> Option<Span<'static>> {
     let l = ui.closed_loop.as_ref()?;
     let t = &ui.look.theme;
     let delivery = ui
@@ -71,26 +71,19 @@ fn closed_loop(ui: &State) -> Option<Span<'static>> {
             format!(" ROLLING BACK · {} · sending… ", l.what),
             t.strong(t.crit),
         ),
-        Some(d) if d.subscribers == 0 => Span::styled(
+        Some(d) if d.subscribers == 0 && d.edges.is_empty() => Span::styled(
             format!(" {} · no app subscribed ", l.what),
             t.strong(t.warn),
         ),
         Some(d) => {
-            let ms = d
-                .elapsed_ms
-                .map_or_else(String::new, |ms| format!(" in {ms:.0} ms"));
-            let style = if d.complete {
+            let reach = super::super::reach::reach(d, l.revision);
+            let style = if reach.complete {
                 t.strong(t.ok)
             } else {
                 t.strong(t.warn)
             };
-            Span::styled(
-                format!(
-                    " {} · sent to {}/{} subscribers{ms} ",
-                    l.what, d.sent, d.subscribers
-                ),
-                style,
-            )
+            let words = if narrow { reach.short() } else { reach.words() };
+            Span::styled(format!(" {} · {words} ", l.what), style)
         }
     })
 }
@@ -115,7 +108,7 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
     };
     // What must show, then what may: the control plane's address and who you are go first
     // when the line is short, so that the state, the data and the loop always fit.
-    let essential: Vec<Span> = closed_loop(ui)
+    let essential: Vec<Span> = closed_loop(ui, area.width < 120)
         .into_iter()
         .chain([connection(ui)])
         .chain(

@@ -1,0 +1,182 @@
+//! How far a kill or rollback has reached, summed over the control plane's own subscribers
+//! and every edge relay it hears from: the header's `KILLED · 3/4 edges (eu-2 lost) · sent to
+//! 29,870/29,870 subscribers in 61 ms`. Lost edges stay in the denominators (their last known
+//! subscribers too) and are named, so a missing edge is never read as success. No IO.
+
+use std::fmt::Write as _;
+
+use crate::wire::{Delivery, EdgeStatus};
+
+/// The closed loop of one revision across the fleet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reach {
+    /// Edges known.
+    pub edges: usize,
+    /// Edges that have sent the revision to every subscriber.
+    pub edges_done: usize,
+    /// Lost edges, by id.
+    pub lost: Vec<String>,
+    /// Subscribers on the control plane and every edge (lost ones as last reported).
+    pub subscribers: usize,
+    /// How many have the revision.
+    pub sent: usize,
+    /// From publishing to the last known delivery (ms).
+    pub elapsed_ms: Option<f64>,
+    /// Whether every subscriber everywhere has it.
+    pub complete: bool,
+}
+
+/// Sums `delivery` (for `revision` or later) over the control plane and its edges.
+#[must_use]
+pub fn reach(delivery: &Delivery, revision: u64) -> Reach {
+    let mut r = Reach {
+        edges: delivery.edges.len(),
+        edges_done: 0,
+        lost: Vec::new(),
+        subscribers: delivery.subscribers,
+        sent: delivery.sent,
+        elapsed_ms: delivery.elapsed_ms,
+        complete: delivery.complete,
+    };
+    for e in &delivery.edges {
+        let has = e.revision >= revision;
+        r.subscribers += e.subscribers;
+        if has {
+            r.sent += e.sent.min(e.subscribers);
+        }
+        let done = has && e.sent >= e.subscribers && e.status != EdgeStatus::Lost;
+        if e.status == EdgeStatus::Lost {
+            r.lost.push(e.id.clone());
+        }
+        if done {
+            r.edges_done += 1;
+            if let Some(ms) = e.delivered_ms {
+                r.elapsed_ms = Some(r.elapsed_ms.map_or(ms, |m| m.max(ms)));
+            }
+        } else {
+            r.complete = false;
+        }
+    }
+    r
+}
+
+/// `29870` as `29,870`.
+#[must_use]
+pub fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl Reach {
+    /// The header's words after what happened: `3/4 edges (eu-2 lost) · sent to 29,870/29,870
+    /// subscribers in 61 ms`, or without the edges part when there are none.
+    #[must_use]
+    pub fn words(&self) -> String {
+        self.say(false)
+    }
+
+    /// The same, shorter, for a narrow header: `3/4 edges (eu-2 lost) · 29,870/29,870 in 61 ms`.
+    #[must_use]
+    pub fn short(&self) -> String {
+        self.say(true)
+    }
+
+    fn say(&self, short: bool) -> String {
+        let mut text = String::new();
+        if self.edges > 0 {
+            let _ = write!(text, "{}/{} edges", self.edges_done, self.edges);
+            if !self.lost.is_empty() {
+                let named: Vec<&str> = self.lost.iter().take(2).map(String::as_str).collect();
+                let more = self.lost.len().saturating_sub(2);
+                let more = if more > 0 {
+                    format!(" +{more}")
+                } else {
+                    String::new()
+                };
+                let _ = write!(text, " ({}{more} lost)", named.join(", "));
+            }
+            text.push_str(" · ");
+        }
+        let ms = self
+            .elapsed_ms
+            .map_or_else(String::new, |ms| format!(" in {ms:.0} ms"));
+        let (before, after) = if short {
+            ("", "")
+        } else {
+            ("sent to ", " subscribers")
+        };
+        let _ = write!(
+            text,
+            "{before}{}/{}{after}{ms}",
+            grouped(self.sent),
+            grouped(self.subscribers)
+        );
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::Edge;
+
+    fn edge(id: &str, status: EdgeStatus, revision: u64, n: usize, ms: Option<f64>) -> Edge {
+        Edge {
+            id: id.into(),
+            status,
+            revision,
+            subscribers: n,
+            sent: n,
+            delivered_ms: ms,
+            last_report: 0,
+        }
+    }
+
+    #[test]
+    fn lost_edges_stay_in_the_denominator_and_are_named() {
+        let d = Delivery {
+            revision: 9,
+            subscribers: 0,
+            sent: 0,
+            elapsed_ms: None,
+            complete: true,
+            edges: vec![
+                edge("eu-1", EdgeStatus::Live, 9, 10_000, Some(61.2)),
+                edge("eu-2", EdgeStatus::Lost, 8, 130, None),
+                edge("us-1", EdgeStatus::Live, 9, 9_870, Some(40.0)),
+                edge("us-2", EdgeStatus::Stale, 9, 10_000, Some(55.0)),
+            ],
+        };
+        let r = reach(&d, 9);
+        assert_eq!(
+            r.words(),
+            "3/4 edges (eu-2 lost) · sent to 29,870/30,000 subscribers in 61 ms"
+        );
+        assert!(!r.complete);
+        assert_eq!(r.short(), "3/4 edges (eu-2 lost) · 29,870/30,000 in 61 ms");
+    }
+
+    #[test]
+    fn without_edges_it_is_the_control_planes_own_count() {
+        let d = Delivery {
+            revision: 3,
+            subscribers: 1204,
+            sent: 1204,
+            elapsed_ms: Some(43.1),
+            complete: true,
+            edges: Vec::new(),
+        };
+        let r = reach(&d, 3);
+        assert_eq!(r.words(), "sent to 1,204/1,204 subscribers in 43 ms");
+        assert!(r.complete);
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(1_000_000), "1,000,000");
+    }
+}
