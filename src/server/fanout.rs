@@ -221,8 +221,23 @@ pub mod kv {
             .unwrap_or_default())
     }
 
-    /// The latest value under `key`, if any.
+    /// The latest value under `key`, if any. The bucket's stream is asked whether it exists
+    /// first: a direct get of a stream that does not exist goes unanswered until the request
+    /// times out, and the API's own message get (`STREAM.MSG.GET`) crashes `nats-server` 2.9
+    /// when it arrives while the stream is being created (a nil store; seen in tests).
     pub async fn get(client: &Client, key: &str) -> Result<Option<Vec<u8>>, String> {
+        match request(
+            client,
+            format!("$JS.API.STREAM.INFO.{}", stream()),
+            Vec::new(),
+        )
+        .await
+        {
+            Ok(_) => {}
+            // 10059: no such stream — nothing was ever published.
+            Err(e) if e.contains("10059") => return Ok(None),
+            Err(e) => return Err(e),
+        }
         let body = serde_json::to_vec(&serde_json::json!({"last_by_subj": key_subject(key)}))
             .expect("serializes");
         let reply = client

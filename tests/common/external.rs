@@ -140,20 +140,52 @@ pub async fn sim(server: &str, token: &str, scenario: &str, port: u16) -> Proces
     Process { child, base }
 }
 
-/// A NATS server with JetStream, its store in `dir`.
+/// A NATS server with JetStream, its store in `dir`, on a port it picks itself (so no other
+/// test can take the port between choosing and binding it).
 pub async fn nats(dir: &Path) -> Process {
-    let (port, monitor) = (free_port(), free_port());
-    let child = Command::new(binary(&["nats-server"]))
-        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string()])
-        .args(["-m", &monitor.to_string(), "-sd"])
+    nats_at(dir, None).await
+}
+
+/// A NATS server with JetStream on `port` (or one it picks), its store in `dir`: started again
+/// on the same port and store, it is the same server back. Ready once its log says so; its
+/// log is `dir/nats.log`.
+pub async fn nats_at(dir: &Path, port: Option<u16>) -> Process {
+    let log = dir.join("nats.log");
+    let _ = std::fs::remove_file(&log);
+    let port_arg = port.map_or_else(|| "-1".to_owned(), |p| p.to_string());
+    let mut child = Command::new(binary(&["nats-server"]))
+        .args(["-js", "-a", "127.0.0.1", "-p", &port_arg, "-sd"])
         .arg(dir.join("jetstream"))
+        .arg("-l")
+        .arg(&log)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("nats.err")).unwrap())
         .spawn()
         .unwrap();
-    wait_ready(&format!("http://127.0.0.1:{monitor}/healthz")).await;
-    Process {
-        child,
-        base: format!("nats://127.0.0.1:{port}"),
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains("Server is ready") {
+            let port = text
+                .split("Listening for client connections on ")
+                .nth(1)
+                .and_then(|rest| rest.lines().next())
+                .and_then(|addr| addr.rsplit(':').next())
+                .expect("nats-server says where it listens")
+                .trim()
+                .to_owned();
+            return Process {
+                child,
+                base: format!("nats://127.0.0.1:{port}"),
+            };
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("nats-server exited ({status}):\n{text}");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nats-server never became ready:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

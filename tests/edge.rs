@@ -1,0 +1,434 @@
+//! Edge relays (`cutover edge`) with a real NATS server (Debian's `nats-server`, JetStream on)
+//! and a real control plane publishing to it: edges follow its revisions, a kill reaches the
+//! subscribers of two edges and the control plane counts them, edges keep serving when the
+//! control plane or NATS is gone (and say `stale`, then catch up), a restarted edge serves the
+//! latest at once, forged and older documents published straight to NATS are never served,
+//! and a silent edge is called lost. Thresholds are 100–300 ms; every wait is for a condition.
+
+mod common;
+
+use std::time::Duration;
+
+use common::external::{self, Process};
+use common::server::{TestServer, eventually, tokens_file};
+use cutover::edge::{self, EdgeOptions};
+use cutover::server::auth::Auth;
+use cutover::server::fanout::{self, NatsOptions, kv};
+use cutover::signing::{SigningKey, TrustedKey};
+use cutover::wire::{ConfigDoc, EdgeStatus, SignedConfig, StateView, Status};
+use futures_util::StreamExt;
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_util::sync::CancellationToken;
+
+const ALICE: &str = "alice-operator-token";
+const VIC: &str = "vic-viewer-token";
+const WAIT: Duration = Duration::from_secs(30);
+
+/// NATS, and a control plane publishing to it.
+struct Fleet {
+    nats: Option<Process>,
+    port: u16,
+    store: tempfile::TempDir,
+    cp: TestServer,
+    http: reqwest::Client,
+}
+
+impl Fleet {
+    async fn start() -> Fleet {
+        let store = tempfile::tempdir().unwrap();
+        let nats = external::nats(store.path()).await;
+        let url = nats.base.clone();
+        let port = url.rsplit(':').next().unwrap().parse().unwrap();
+        let cp = TestServer::with("minimal", |o| {
+            o.nats = Some(NatsOptions {
+                urls: vec![url],
+                edge_lost_after: Duration::from_millis(300),
+                ..NatsOptions::default()
+            });
+        })
+        .await;
+        let fleet = Fleet {
+            nats: Some(nats),
+            port,
+            store,
+            cp,
+            http: cutover::tls::http_client().build().unwrap(),
+        };
+        let client = fleet.client().await;
+        eventually("the bucket holds revision 0", WAIT, || {
+            let client = client.clone();
+            async move { kv::get(&client, "minimal").await.ok().flatten().is_some() }
+        })
+        .await;
+        fleet
+    }
+
+    fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    async fn client(&self) -> async_nats::Client {
+        async_nats::connect(self.url()).await.unwrap()
+    }
+
+    fn trust(&self) -> TrustedKey {
+        TrustedKey::load(&self.cp.dir.path().join("data/config-signing.pub")).unwrap()
+    }
+
+    async fn edge(&self, id: &str) -> Edge {
+        let opts = EdgeOptions {
+            id: id.into(),
+            rollout: None,
+            nats: NatsOptions {
+                urls: vec![self.url()],
+                ..NatsOptions::default()
+            },
+            trust: self.trust(),
+            listen: "127.0.0.1:0".parse().unwrap(),
+            auth: Auth::load(&tokens_file(self.cp.dir.path())).unwrap(),
+            tokens_file: None,
+            tls: None,
+            allow_plaintext: false,
+            flagd_sync: None,
+            manners: cutover::server::listen::Manners::default(),
+            report_every: Duration::from_millis(100),
+            stale_after: Duration::from_millis(300),
+        };
+        let running = edge::start(opts, CancellationToken::new())
+            .await
+            .unwrap()
+            .expect("a first document");
+        Edge {
+            base: format!("http://{}", running.addr),
+            running,
+            http: self.http.clone(),
+        }
+    }
+
+    async fn act(&self, body: serde_json::Value) -> u64 {
+        let (status, reply) = self.cp.act(ALICE, body).await;
+        assert_eq!(status, 200, "{reply}");
+        reply["revision"].as_u64().unwrap()
+    }
+
+    async fn state(&self) -> StateView {
+        let (_, state) = self.cp.get("/v1/state", Some(VIC)).await;
+        serde_json::from_value(state).unwrap()
+    }
+
+    fn stop_nats(&mut self) {
+        self.nats.take().unwrap().stop();
+    }
+
+    async fn start_nats(&mut self) {
+        self.nats = Some(external::nats_at(self.store.path(), Some(self.port)).await);
+    }
+}
+
+struct Edge {
+    running: edge::Running,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Edge {
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(VIC)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn config(&self) -> ConfigDoc {
+        let response = self.get("/v1/config").await;
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    async fn health(&self) -> cutover::wire::EdgeHealth {
+        self.get("/healthz").await.json().await.unwrap()
+    }
+
+    async fn metrics(&self) -> String {
+        self.get("/metrics").await.text().await.unwrap()
+    }
+
+    async fn serves(&self, revision: u64) -> bool {
+        self.config().await.revision == revision
+    }
+
+    async fn subscribe(&self) -> Subscriber {
+        let url = self.base.replace("http://", "ws://") + "/v1/config/stream";
+        let mut req = url.as_str().into_client_request().unwrap();
+        req.headers_mut()
+            .insert("authorization", format!("Bearer {VIC}").parse().unwrap());
+        let (ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+        Subscriber(ws)
+    }
+
+    fn stop(self) {
+        self.running.cancel.cancel();
+    }
+}
+
+struct Subscriber(
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+);
+
+impl Subscriber {
+    async fn next(&mut self) -> ConfigDoc {
+        loop {
+            let frame = tokio::time::timeout(WAIT, self.0.next())
+                .await
+                .expect("a document in time");
+            if let Some(Ok(Message::Text(text))) = frame {
+                return serde_json::from_str(&text).unwrap();
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_kill_reaches_the_subscribers_of_two_edges_and_the_control_plane_counts_them() {
+    let fleet = Fleet::start().await;
+    let edges = [fleet.edge("eu-1").await, fleet.edge("eu-2").await];
+    let mut subscribers = Vec::new();
+    for e in &edges {
+        assert_eq!(
+            e.running.rollout, "minimal",
+            "the only rollout in the bucket"
+        );
+        for _ in 0..3 {
+            let mut s = e.subscribe().await;
+            assert_eq!(s.next().await.revision, 0);
+            subscribers.push(s);
+        }
+    }
+    let paused = fleet
+        .act(json!({"action": "pause", "reason": "edge test"}))
+        .await;
+    for e in &edges {
+        eventually("each edge follows", WAIT, || e.serves(paused)).await;
+    }
+    for s in &mut subscribers {
+        assert_eq!(s.next().await.status, Status::Paused);
+    }
+    let killed = fleet
+        .act(json!({"action": "kill", "reason": "edge test"}))
+        .await;
+    for s in &mut subscribers {
+        let doc = s.next().await;
+        assert_eq!((doc.revision, doc.status), (killed, Status::Killed));
+        assert!(doc.cohorts.iter().all(|c| c.weight_bp == 0));
+    }
+    // OFREP on an edge answers the kill as the control plane would.
+    let ofrep: serde_json::Value = edges[0]
+        .http
+        .post(format!("{}/ofrep/v1/evaluate/flags/minimal", edges[0].base))
+        .bearer_auth(VIC)
+        .json(&json!({"context": {"targetingKey": "u1", "cohort": "shop/staff"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ofrep["value"], "legacy", "{ofrep}");
+    assert_eq!(ofrep["metadata"]["killed"], true, "{ofrep}");
+    // The control plane hears both edges have it, with every subscriber.
+    eventually("both edges report the kill delivered", WAIT, || async {
+        let state = fleet.state().await;
+        state.edges.len() == 2
+            && state.edges.iter().all(|e| {
+                e.status == EdgeStatus::Live
+                    && e.revision == killed
+                    && (e.subscribers, e.sent) == (3, 3)
+                    && e.delivered_ms.is_some()
+            })
+    })
+    .await;
+    let snap = fleet.cp.running.app.core.snapshot.borrow().clone();
+    let delivery = snap.delivery.clone().expect("the kill's delivery");
+    assert_eq!(delivery.revision, killed);
+    assert_eq!(delivery.edges.len(), 2, "the delivery names the edges");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn edges_keep_serving_without_the_control_plane_or_nats_and_catch_up() {
+    let mut fleet = Fleet::start().await;
+    let e = fleet.edge("eu-1").await;
+    let paused = fleet
+        .act(json!({"action": "pause", "reason": "edge test"}))
+        .await;
+    eventually("the edge follows", WAIT, || e.serves(paused)).await;
+    assert_eq!(e.health().await.status, "ok");
+
+    // NATS goes away: the edge keeps serving what it has, and says it may be old.
+    fleet.stop_nats();
+    eventually("the edge says stale", WAIT, || async {
+        let h = e.health().await;
+        h.status == "stale" && !h.nats_connected && h.revision == paused
+    })
+    .await;
+    assert_eq!(e.config().await.revision, paused, "still served");
+    let assign = e.get("/v1/assign?cohort=shop/staff&unit=u1").await;
+    assert_eq!(assign.status(), 200);
+    assert!(e.metrics().await.contains("cutover_edge_stale 1"));
+
+    // A change made meanwhile reaches the edge once NATS is back.
+    let resumed = fleet
+        .act(json!({"action": "resume", "reason": "edge test"}))
+        .await;
+    fleet.start_nats().await;
+    eventually("the edge catches up", WAIT, || e.serves(resumed)).await;
+    eventually("the edge says ok again", WAIT, || async {
+        e.health().await.status == "ok"
+    })
+    .await;
+
+    // The control plane goes away: the edge answers with the last document.
+    fleet.cp.running.cancel.cancel();
+    let doc = e.config().await;
+    assert_eq!((doc.revision, doc.status), (resumed, Status::Running));
+    assert_eq!(
+        e.get("/v1/assign?cohort=shop/staff&unit=u1").await.status(),
+        200
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restarted_edge_serves_the_latest_revision_at_once() {
+    let fleet = Fleet::start().await;
+    let first = fleet.edge("eu-1").await;
+    fleet
+        .act(json!({"action": "pause", "reason": "edge test"}))
+        .await;
+    let latest = fleet
+        .act(json!({"action": "resume", "reason": "edge test"}))
+        .await;
+    eventually("the edge follows", WAIT, || first.serves(latest)).await;
+    first.stop();
+    let again = fleet.edge("eu-1").await;
+    assert_eq!(
+        again.config().await.revision,
+        latest,
+        "the latest, on the first answer"
+    );
+}
+
+/// A document signed by `key`, as the control plane would publish it.
+fn signed_by(key: &SigningKey, doc: &ConfigDoc) -> Vec<u8> {
+    let document = serde_json::to_string(doc).unwrap();
+    serde_json::to_vec(&fanout::sign(key, &document)).unwrap()
+}
+
+fn counter(metrics: &str, outcome: &str) -> u64 {
+    let prefix = format!("cutover_edge_documents_total{{outcome=\"{outcome}\"}} ");
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forged_and_older_documents_published_to_nats_are_never_served() {
+    let fleet = Fleet::start().await;
+    let client = fleet.client().await;
+    let genuine_zero = kv::get(&client, "minimal").await.unwrap().unwrap();
+    let e = fleet.edge("eu-1").await;
+    let killed = fleet
+        .act(json!({"action": "kill", "reason": "edge test"}))
+        .await;
+    eventually("the edge has the kill", WAIT, || e.serves(killed)).await;
+    let served: SignedConfig =
+        serde_json::from_slice(&kv::get(&client, "minimal").await.unwrap().unwrap()).unwrap();
+    let mut unkilled: ConfigDoc = serde_json::from_str(&served.document).unwrap();
+    unkilled.revision += 10;
+    unkilled.status = Status::Running;
+    for c in &mut unkilled.cohorts {
+        c.weight_bp = 10_000;
+    }
+
+    // Someone who can publish on the subject but does not hold the control plane's key.
+    let forger_dir = tempfile::tempdir().unwrap();
+    let strangers_key = SigningKey::load_or_create(forger_dir.path()).unwrap();
+    let forged = signed_by(&strangers_key, &unkilled);
+    // The control plane's signature over another document.
+    let tampered = serde_json::to_vec(&SignedConfig {
+        document: serde_json::to_string(&unkilled).unwrap(),
+        ..served.clone()
+    })
+    .unwrap();
+    let subject = fanout::subject("minimal");
+    for bytes in [&forged, &tampered, &genuine_zero] {
+        client
+            .publish(subject.clone(), bytes.clone().into())
+            .await
+            .unwrap();
+    }
+    client
+        .publish(subject.clone(), b"not json".to_vec().into())
+        .await
+        .unwrap();
+    client.flush().await.unwrap();
+    eventually("each one is weighed and refused", WAIT, || async {
+        let m = e.metrics().await;
+        counter(&m, "rejected_signature") >= 2
+            && counter(&m, "rejected_older") >= 1
+            && counter(&m, "rejected_malformed") >= 1
+    })
+    .await;
+    let doc = e.config().await;
+    assert_eq!((doc.revision, doc.status), (killed, Status::Killed));
+
+    // Written into the bucket too (where a starting edge looks first): still refused.
+    kv::put(&client, "minimal", forged).await.unwrap();
+    let before = counter(&e.metrics().await, "rejected_signature");
+    eventually("the bucket's forgery is refused", WAIT, || async {
+        counter(&e.metrics().await, "rejected_signature") > before
+    })
+    .await;
+    assert_eq!(e.config().await.revision, killed);
+
+    // A genuine newer revision still goes through.
+    let resumed = fleet
+        .act(json!({"action": "resume", "target": "all", "reason": "edge test"}))
+        .await;
+    eventually("the genuine change is served", WAIT, || e.serves(resumed)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_silent_edge_is_called_lost_and_stays_listed() {
+    let fleet = Fleet::start().await;
+    let (a, b) = (fleet.edge("eu-1").await, fleet.edge("eu-2").await);
+    eventually("both edges are live", WAIT, || async {
+        let s = fleet.state().await;
+        s.edges.len() == 2 && s.edges.iter().all(|e| e.status == EdgeStatus::Live)
+    })
+    .await;
+    b.stop();
+    eventually("eu-2 is lost, eu-1 live", WAIT, || async {
+        let s = fleet.state().await;
+        let status = |id: &str| s.edges.iter().find(|e| e.id == id).map(|e| e.status);
+        status("eu-1") == Some(EdgeStatus::Live) && status("eu-2") == Some(EdgeStatus::Lost)
+    })
+    .await;
+    drop(a);
+}
+
+#[test]
+fn an_edge_without_a_trusted_key_refuses_to_start() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(["edge", "--nats", "nats://127.0.0.1:4222"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--trust"), "{stderr}");
+    assert!(stderr.contains("config-signing.pub"), "{stderr}");
+}
