@@ -9,12 +9,15 @@
 
 #![allow(clippy::cast_precision_loss, reason = "counts and rates for printing")]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use common::{cpu_seconds, killed_subscriber, percentile, ws};
 use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -88,56 +91,6 @@ fn serve_at(profile: &str, interval: &str, dir: tempfile::TempDir) -> Server {
     }
 }
 
-/// CPU seconds (user + system) the process has used.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .unwrap()
-        .1
-        .split_whitespace()
-        .collect();
-    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
-    let hz: f64 = String::from_utf8(
-        Command::new("getconf")
-            .arg("CLK_TCK")
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap()
-    .trim()
-    .parse()
-    .unwrap();
-    ticks / hz
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
-}
-
-async fn ws(
-    url: &str,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-    for _ in 0..50 {
-        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
-            .read_buffer_size(4096);
-        if let Ok((s, _)) =
-            tokio_tungstenite::connect_async_with_config(url, Some(config), false).await
-        {
-            return s;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("cannot connect to {url}");
-}
-
 async fn fanout() {
     let server = serve("vividwalls", "100ms");
     let url = server.base.replace("http://", "ws://") + "/v1/stream";
@@ -203,22 +156,7 @@ async fn kill(subscribers: usize) {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
     let mut ready = Vec::new();
     for i in 0..subscribers {
-        let mut s = ws(&url).await;
-        s.next().await.unwrap().unwrap();
-        let tx = tx.clone();
-        ready.push(tokio::spawn(async move {
-            while let Some(Ok(Message::Text(t))) = s.next().await {
-                // `status` precedes the cohort list: these 10,000 simulated apps share the
-                // server's cores, so they look only at the head of the document.
-                if t.as_bytes()
-                    .windows(17)
-                    .take(400)
-                    .any(|w| w == b"\"status\":\"killed\"")
-                {
-                    let _ = tx.send(Instant::now());
-                }
-            }
-        }));
+        ready.push(killed_subscriber(&url, tx.clone()).await);
         if i % 2000 == 1999 {
             eprintln!("kill: {} subscribers connected", i + 1);
         }

@@ -243,3 +243,65 @@ async fn webhooks_are_posted_over_https() {
     );
     cancel.cancel();
 }
+
+/// NATS over TLS with a user and password: the control plane publishes and an edge follows,
+/// both trusting the test's CA through `--ca-cert`'s trust.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_control_plane_and_an_edge_reach_nats_over_tls_with_a_password() {
+    use cutover::server::fanout::NatsOptions;
+    let certs = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = certificates(certs.path());
+    cutover::tls::trust_also(&ca).unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let (cert, key) = (cert.to_string_lossy(), key.to_string_lossy());
+    let nats = common::external::nats_with(
+        store.path(),
+        None,
+        &[
+            "--tls",
+            "--tlscert",
+            &cert,
+            "--tlskey",
+            &key,
+            "--user",
+            "cp",
+            "--pass",
+            "s3cret",
+        ],
+    )
+    .await;
+    let url = nats
+        .base
+        .replace("nats://", "tls://cp:s3cret@")
+        .replace("127.0.0.1", "localhost");
+    let nats_options = NatsOptions {
+        urls: vec![url],
+        ..NatsOptions::default()
+    };
+    let for_serve = nats_options.clone();
+    let s = TestServer::with("minimal", |o| o.nats = Some(for_serve)).await;
+    let opts = cutover::edge::EdgeOptions {
+        id: "tls-1".into(),
+        rollout: Some("minimal".into()),
+        nats: nats_options,
+        trust: cutover::signing::TrustedKey::load(&s.dir.path().join("data/config-signing.pub"))
+            .unwrap(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        auth: cutover::server::auth::Auth::Open,
+        tokens_file: None,
+        tls: None,
+        allow_plaintext: false,
+        flagd_sync: None,
+        manners: cutover::server::listen::Manners::default(),
+        report_every: std::time::Duration::from_millis(100),
+        stale_after: std::time::Duration::from_secs(1),
+    };
+    let start = cutover::edge::start(opts, tokio_util::sync::CancellationToken::new());
+    let edge = tokio::time::timeout(std::time::Duration::from_secs(30), start)
+        .await
+        .expect("the first document within 30 s (a refused login waits for ever)")
+        .unwrap()
+        .expect("the first document, over TLS");
+    assert_eq!(edge.edge.apps.config.borrow().doc.rollout, "minimal");
+    assert_eq!(cutover::edge::health(&edge.edge).status, "ok");
+}

@@ -363,3 +363,33 @@ fn observe_only_alerts_say_so() {
         "the long 'would' text is left to the detail: {lines:?}"
     );
 }
+
+/// An edge relay that stops reporting shows in the header, named, at every size.
+#[test]
+fn a_lost_edge_shows_in_the_header() {
+    let mut state = fixed_app();
+    let at = state.snap.as_ref().unwrap().now;
+    let edge = |id: &str, status| cutover::wire::Edge {
+        id: id.into(),
+        status,
+        revision: 5,
+        subscribers: 10,
+        sent: 10,
+        delivered_ms: None,
+        last_report: at,
+    };
+    let mut snap = state.snap.clone().unwrap();
+    snap.state.edges = vec![
+        edge("eu-1", cutover::wire::EdgeStatus::Live),
+        edge("eu-2", cutover::wire::EdgeStatus::Lost),
+    ];
+    update(
+        &mut state,
+        Msg::Stream(Update::Message(ServerMessage::Snapshot(Box::new(snap)))),
+    );
+    for (w, h) in [(80, 24), (200, 50), (250, 70)] {
+        let screen = common::dashboard::render(&state, w, h);
+        let first = screen.lines().next().unwrap();
+        assert!(first.contains("EDGES 1/2 · eu-2 lost"), "{w}x{h}: {first}");
+    }
+}

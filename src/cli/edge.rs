@@ -139,7 +139,7 @@ pub async fn run(args: EdgeArgs, settings: Settings) -> Result<ExitCode> {
     let opts = options(args, &settings)?;
     let _log = lifecycle::log_to_stderr();
     let scheme = if opts.tls.is_some() { "https" } else { "http" };
-    let nats = opts.nats.urls.join(",");
+    let nats = opts.nats.shown();
     let cancel = CancellationToken::new();
     let stop = cancel.clone();
     tokio::spawn(async move {

@@ -63,6 +63,21 @@ pub fn describe(s: &StateView) -> String {
     if !s.kill_switches.is_empty() {
         let _ = writeln!(out, "kill switches engaged: {}", s.kill_switches.join(", "));
     }
+    if !s.edges.is_empty() {
+        let _ = writeln!(out, "edges:");
+    }
+    for e in &s.edges {
+        let status = match e.status {
+            wire::EdgeStatus::Live => "live",
+            wire::EdgeStatus::Stale => "stale",
+            wire::EdgeStatus::Lost => "lost",
+        };
+        let _ = writeln!(
+            out,
+            "  {:<36} {status:<9} revision {} · sent to {}/{} subscribers",
+            e.id, e.revision, e.sent, e.subscribers
+        );
+    }
     out
 }
 

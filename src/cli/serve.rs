@@ -316,7 +316,7 @@ pub async fn run(args: ServeArgs, settings: Settings) -> Result<ExitCode> {
     if let Some(nats) = &running.nats {
         eprintln!(
             "cutover serve: publishing signed config revisions to NATS {} (bucket {}, subject {}); relays trust {}",
-            nats.urls.join(","),
+            nats.shown(),
             server::fanout::BUCKET,
             server::fanout::subject(&running.app.plan.profile().rollout.id),
             data.join(crate::signing::PUBLIC_FILE).display()

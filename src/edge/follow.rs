@@ -92,8 +92,14 @@ pub async fn first_document(
             Some(bytes)
         } else {
             if !said {
+                let held = kv::keys(&edge.client).await.unwrap_or_default();
+                let held = if held.is_empty() {
+                    "none yet".to_owned()
+                } else {
+                    held.join(", ")
+                };
                 eprintln!(
-                    "cutover edge: waiting for the first config document of `{}` on NATS (is `cutover serve --nats` running?)",
+                    "cutover edge: waiting for the first config document of `{}` on NATS (is `cutover serve --nats` running with that rollout? the bucket holds: {held})",
                     admission.rollout()
                 );
                 said = true;

@@ -75,6 +75,25 @@ impl NatsOptions {
             .collect()
     }
 
+    /// The server URLs as they may be shown (printed, logged): passwords replaced by `***`.
+    #[must_use]
+    pub fn shown(&self) -> String {
+        self.urls
+            .iter()
+            .map(|u| match u.split_once("://") {
+                Some((scheme, rest)) => match rest.split_once('@') {
+                    Some((userinfo, host)) => {
+                        let user = userinfo.split(':').next().unwrap_or_default();
+                        format!("{scheme}://{user}:***@{host}")
+                    }
+                    None => u.clone(),
+                },
+                None => u.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
     /// What is wrong with these options, found before the server starts: a URL that is not
     /// one, a credentials file that cannot be read.
     pub fn check(&self) -> Result<(), String> {
@@ -96,21 +115,31 @@ pub fn sign(key: &SigningKey, document: &str) -> SignedConfig {
     }
 }
 
-/// How to connect as `name`: with the credentials file if any, retrying a server that is not
-/// up yet, reconnecting within a second once it is back, and giving up on a request after
-/// [`REQUEST_TIMEOUT`].
+/// How to connect as `name`: with the credentials file if any, over TLS for `tls://` URLs
+/// (trusting what every other client of this process trusts: the system's roots and
+/// `--ca-cert`), retrying a server that is not up yet, reconnecting within a second once it is
+/// back, and giving up on a request after [`REQUEST_TIMEOUT`].
 pub async fn connect_options(
     opts: &NatsOptions,
     name: &str,
 ) -> Result<async_nats::ConnectOptions, String> {
+    let tls = crate::tls::client_config()?;
     let mut connect = async_nats::ConnectOptions::new()
         .name(name)
+        .tls_client_config((*tls).clone())
         .retry_on_initial_connect()
         .request_timeout(Some(REQUEST_TIMEOUT))
         .reconnect_delay_callback(|attempts| {
             let doubled = 25u64 << attempts.min(6);
             Duration::from_millis(doubled.min(1_000))
         });
+    // The client takes a user and password from options, not from the URL.
+    if let Some(addr) = opts.addrs()?.iter().find(|a| a.has_user_pass()) {
+        connect = connect.user_and_password(
+            addr.username().unwrap_or_default().to_owned(),
+            addr.password().unwrap_or_default().to_owned(),
+        );
+    }
     if let Some(creds) = &opts.creds {
         connect = connect
             .credentials_file(creds)
@@ -316,5 +345,25 @@ pub async fn publish(
             changed = config.changed() => if changed.is_err() { return },
             () = app.cancel.cancelled() => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NatsOptions;
+
+    #[test]
+    fn passwords_in_urls_are_never_shown() {
+        let opts = NatsOptions {
+            urls: vec![
+                "tls://cp:s3cret@nats-1:4222".into(),
+                "nats://nats-2:4222".into(),
+            ],
+            ..NatsOptions::default()
+        };
+        assert_eq!(opts.shown(), "tls://cp:***@nats-1:4222,nats://nats-2:4222");
+        let addrs = opts.addrs().unwrap();
+        assert_eq!(addrs[0].username(), Some("cp"));
+        assert_eq!(addrs[0].password(), Some("s3cret"));
     }
 }

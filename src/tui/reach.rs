@@ -60,6 +60,21 @@ pub fn reach(delivery: &Delivery, revision: u64) -> Reach {
     r
 }
 
+/// The first two names and how many more: `eu-2, us-1 +3`.
+#[must_use]
+pub fn first_two(names: &[String]) -> String {
+    let mut text = names
+        .iter()
+        .take(2)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > 2 {
+        let _ = write!(text, " +{}", names.len() - 2);
+    }
+    text
+}
+
 /// `29870` as `29,870`.
 #[must_use]
 pub fn grouped(n: usize) -> String {
@@ -103,6 +118,10 @@ impl Reach {
                 let _ = write!(text, " ({}{more} lost)", named.join(", "));
             }
             text.push_str(" · ");
+        }
+        if self.subscribers == 0 {
+            text.push_str("no app subscribed");
+            return text;
         }
         let ms = self
             .elapsed_ms
@@ -177,6 +196,13 @@ mod tests {
         assert_eq!(r.words(), "sent to 1,204/1,204 subscribers in 43 ms");
         assert!(r.complete);
         assert_eq!(grouped(0), "0");
+        let nobody = Delivery {
+            subscribers: 0,
+            sent: 0,
+            edges: vec![edge("eu-1", EdgeStatus::Live, 3, 0, Some(2.0))],
+            ..d
+        };
+        assert_eq!(reach(&nobody, 3).words(), "1/1 edges · no app subscribed");
         assert_eq!(grouped(1_000_000), "1,000,000");
     }
 }

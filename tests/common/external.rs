@@ -150,6 +150,12 @@ pub async fn nats(dir: &Path) -> Process {
 /// on the same port and store, it is the same server back. Ready once its log says so; its
 /// log is `dir/nats.log`.
 pub async fn nats_at(dir: &Path, port: Option<u16>) -> Process {
+    nats_with(dir, port, &[]).await
+}
+
+/// A NATS server as [`nats_at`] starts it, with `extra` arguments (TLS, a user), reached at
+/// `nats://127.0.0.1:PORT`.
+pub async fn nats_with(dir: &Path, port: Option<u16>, extra: &[&str]) -> Process {
     let log = dir.join("nats.log");
     let _ = std::fs::remove_file(&log);
     let port_arg = port.map_or_else(|| "-1".to_owned(), |p| p.to_string());
@@ -158,6 +164,7 @@ pub async fn nats_at(dir: &Path, port: Option<u16>) -> Process {
         .arg(dir.join("jetstream"))
         .arg("-l")
         .arg(&log)
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(dir.join("nats.err")).unwrap())
         .spawn()

@@ -9,8 +9,8 @@ use ratatui::widgets::Paragraph;
 use super::split::truncate;
 use crate::tui::freshness::{DataState, data_state};
 use crate::tui::state::{State, View};
-use crate::wire::Status;
 use crate::wire::format;
+use crate::wire::{EdgeStatus, Status};
 
 /// The state as shown, with its style.
 fn status_span(ui: &State, status: Status) -> Span<'static> {
@@ -71,13 +71,9 @@ fn closed_loop(ui: &State, narrow: bool) -> Option<Span<'static>> {
             format!(" ROLLING BACK · {} · sending… ", l.what),
             t.strong(t.crit),
         ),
-        Some(d) if d.subscribers == 0 && d.edges.is_empty() => Span::styled(
-            format!(" {} · no app subscribed ", l.what),
-            t.strong(t.warn),
-        ),
         Some(d) => {
             let reach = super::super::reach::reach(d, l.revision);
-            let style = if reach.complete {
+            let style = if reach.complete && reach.subscribers > 0 {
                 t.strong(t.ok)
             } else {
                 t.strong(t.warn)
@@ -86,6 +82,37 @@ fn closed_loop(ui: &State, narrow: bool) -> Option<Span<'static>> {
             Span::styled(format!(" {} · {words} ", l.what), style)
         }
     })
+}
+
+/// The edge relays when any is not live: `EDGES 3/4 · eu-2 lost`; nothing when all are (or
+/// there are none).
+fn edges(ui: &State) -> Option<Span<'static>> {
+    let t = &ui.look.theme;
+    let edges = &ui.snap.as_ref()?.state.edges;
+    let troubled: Vec<String> = edges
+        .iter()
+        .filter(|e| e.status != EdgeStatus::Live)
+        .map(|e| {
+            let how = if e.status == EdgeStatus::Lost {
+                "lost"
+            } else {
+                "stale"
+            };
+            format!("{} {how}", e.id)
+        })
+        .collect();
+    if troubled.is_empty() {
+        return None;
+    }
+    Some(Span::styled(
+        format!(
+            " EDGES {}/{} · {} ",
+            edges.len() - troubled.len(),
+            edges.len(),
+            crate::tui::reach::first_two(&troubled)
+        ),
+        t.strong(t.warn),
+    ))
 }
 
 /// The control plane's address without the scheme, for the header.
@@ -111,6 +138,7 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
     let essential: Vec<Span> = closed_loop(ui, area.width < 120)
         .into_iter()
         .chain([connection(ui)])
+        .chain(edges(ui))
         .chain(
             ui.look
                 .read_only
