@@ -84,10 +84,13 @@ where
 }
 
 /// What is logged: `CUTOVER_LOG` as `level` or `target=level` pairs separated by commas (e.g.
-/// `info,cutover::server=debug`); `info` when unset or unreadable.
+/// `info,cutover::server=debug`); when unset or unreadable `info`, but only warnings from the
+/// NATS client (which says every reconnect attempt at `info`; cutover says the state change).
 fn log_filter(spec: Option<&str>) -> tracing_subscriber::filter::Targets {
     spec.and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-        tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO)
+        tracing_subscriber::filter::Targets::new()
+            .with_default(tracing::Level::INFO)
+            .with_target("async_nats", tracing::Level::WARN)
     })
 }
 
@@ -139,6 +142,8 @@ mod tests {
         let default = log_filter(None);
         assert!(default.would_enable("cutover::tui", &Level::INFO));
         assert!(!default.would_enable("cutover::tui", &Level::DEBUG));
+        assert!(!default.would_enable("async_nats", &Level::INFO));
+        assert!(default.would_enable("async_nats", &Level::WARN));
         let unreadable = log_filter(Some("=?=not a filter"));
         assert!(unreadable.would_enable("anything", &Level::INFO));
         assert!(!unreadable.would_enable("anything", &Level::DEBUG));

@@ -255,6 +255,21 @@ async fn a_kill_reaches_the_subscribers_of_two_edges_and_the_control_plane_count
     let delivery = snap.delivery.clone().expect("the kill's delivery");
     assert_eq!(delivery.revision, killed);
     assert_eq!(delivery.edges.len(), 2, "the delivery names the edges");
+    // Every state object names them too, not only the snapshot's: the one an action's reply
+    // and the stream's event message carry.
+    let (status, reply) = fleet
+        .cp
+        .act(
+            ALICE,
+            json!({"action": "note", "text": "edges?", "reason": "edge test"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(
+        reply["state"]["edges"].as_array().map(Vec::len),
+        Some(2),
+        "{reply}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -293,8 +293,12 @@ fn reads_and_documents() {
         "gates",
         &convert::gates(&gates, &cutover::server::auth::Auth::Open),
     );
-    let config =
-        cutover::server::core::build_config(&r.plan, &r.state, "4f1c2a9e7b30", r.plan.assignment());
+    let config = cutover::server::published::build_config(
+        &r.plan,
+        &r.state,
+        "4f1c2a9e7b30",
+        r.plan.assignment(),
+    );
     check::<ConfigDoc>("config", &config.doc);
     let c = &config.doc.cohorts[0];
     check(

@@ -222,9 +222,13 @@ async fn flag_configurations_are_valid_against_flagds_schema() {
         let mut walk = common::walk::Walk::demo(profile);
         let mut last = None;
         walk.until(400, |w| {
-            let doc =
-                cutover::server::core::build_config(&w.plan, &w.state, "l", w.plan.assignment())
-                    .doc;
+            let doc = cutover::server::published::build_config(
+                &w.plan,
+                &w.state,
+                "l",
+                w.plan.assignment(),
+            )
+            .doc;
             if last != Some(doc.revision) {
                 last = Some(doc.revision);
                 docs.push(doc);

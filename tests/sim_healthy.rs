@@ -106,7 +106,8 @@ fn walk_every_step(name: &str, plan: &Arc<Plan>) -> usize {
         let mut now = start;
         for _ in 0..16 {
             now = now.plus(Period::minutes(10));
-            let doc = cutover::server::core::build_config(plan, &state, "", plan.assignment()).doc;
+            let doc =
+                cutover::server::published::build_config(plan, &state, "", plan.assignment()).doc;
             let window = MetricWindow {
                 at: now,
                 observations: fleet.window(&doc, now),

@@ -381,11 +381,32 @@ fn a_lost_edge_shows_in_the_header() {
     let mut snap = state.snap.clone().unwrap();
     snap.state.edges = vec![
         edge("eu-1", cutover::wire::EdgeStatus::Live),
-        edge("eu-2", cutover::wire::EdgeStatus::Lost),
+        edge("eu-2", cutover::wire::EdgeStatus::Live),
     ];
     update(
         &mut state,
         Msg::Stream(Update::Message(ServerMessage::Snapshot(Box::new(snap)))),
+    );
+    let first = common::dashboard::render(&state, 200, 50);
+    assert!(!first.lines().next().unwrap().contains("EDGES"), "{first}");
+    // The control plane tells a change of an edge's status in a delivery message.
+    let delivery = cutover::wire::Delivery {
+        revision: 5,
+        subscribers: 20,
+        sent: 20,
+        elapsed_ms: Some(3.0),
+        complete: true,
+        edges: vec![
+            edge("eu-1", cutover::wire::EdgeStatus::Live),
+            edge("eu-2", cutover::wire::EdgeStatus::Lost),
+        ],
+    };
+    update(
+        &mut state,
+        Msg::Stream(Update::Message(ServerMessage::Delivery {
+            seq: 99,
+            delivery,
+        })),
     );
     for (w, h) in [(80, 24), (200, 50), (250, 70)] {
         let screen = common::dashboard::render(&state, w, h);

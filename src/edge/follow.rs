@@ -184,6 +184,7 @@ pub async fn follow(
     let mut every = tokio::time::interval(edge.report_every);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_read = Instant::now();
+    let mut was_stale = false;
     loop {
         tokio::select! {
             message = subscription.next() => match message {
@@ -210,5 +211,27 @@ pub async fn follow(
             }
             () = edge.apps.cancel.cancelled() => return,
         }
+        was_stale = say_staleness(&edge, &config, was_stale);
     }
+}
+
+/// Logs once when the edge goes stale and once when it is current again; returns whether it
+/// is stale now.
+fn say_staleness(edge: &Edge, config: &watch::Sender<Arc<ConfigFeed>>, was_stale: bool) -> bool {
+    let stale = edge.stale();
+    let revision = config.borrow().doc.revision;
+    match (was_stale, stale) {
+        (false, true) if edge.nats_connected() => tracing::warn!(
+            revision,
+            unconfirmed_s = edge.age().as_secs(),
+            "stale: NATS has not confirmed the served revision lately; serving it until it does"
+        ),
+        (false, true) => tracing::warn!(
+            revision,
+            "stale: NATS is away; serving the last revision until it is back"
+        ),
+        (true, false) => tracing::info!(revision, "current again: NATS confirmed the revision"),
+        _ => {}
+    }
+    stale
 }

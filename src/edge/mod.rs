@@ -129,8 +129,12 @@ impl Edge {
     /// Whether the served document may be old: NATS is away, or has not confirmed it for
     /// longer than the stale threshold.
     pub fn stale(&self) -> bool {
-        let connected = self.client.connection_state() == async_nats::connection::State::Connected;
-        !connected || self.age() > self.stale_after
+        !self.nats_connected() || self.age() > self.stale_after
+    }
+
+    /// Whether the NATS connection is up.
+    pub fn nats_connected(&self) -> bool {
+        self.client.connection_state() == async_nats::connection::State::Connected
     }
 }
 
@@ -175,17 +179,10 @@ async fn connect(
     opts: &EdgeOptions,
     reconnected: mpsc::Sender<()>,
 ) -> Result<async_nats::Client, StartError> {
-    let connect = fanout::connect_options(&opts.nats, &format!("cutover edge {}", opts.id))
+    let name = format!("cutover edge {}", opts.id);
+    let connect = fanout::connect_options(&opts.nats, &name, Some(reconnected))
         .await
-        .map_err(StartError::Nats)?
-        .event_callback(move |event| {
-            let reconnected = reconnected.clone();
-            async move {
-                if matches!(event, async_nats::Event::Connected) {
-                    let _ = reconnected.try_send(());
-                }
-            }
-        });
+        .map_err(StartError::Nats)?;
     connect
         .connect(opts.nats.addrs().map_err(StartError::Nats)?)
         .await
@@ -316,7 +313,7 @@ pub fn health(edge: &Edge) -> wire::EdgeHealth {
         rollout: feed.doc.rollout.clone(),
         revision: feed.doc.revision,
         age_ms: u64::try_from(edge.age().as_millis()).unwrap_or(u64::MAX),
-        nats_connected: edge.client.connection_state() == async_nats::connection::State::Connected,
+        nats_connected: edge.nats_connected(),
     }
 }
 

@@ -13,22 +13,21 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::apps::ConfigFeed;
-use super::auth::{Auth, SharedAuth};
+use super::auth::SharedAuth;
 use super::convert;
 use super::delivery::Deliveries;
 use super::freshness::{SourceReport, Tracker};
 use super::hub::Hub;
+use super::published::{build_config, build_snapshot, state_object};
 use super::stats::Stats;
-use crate::assign::Algorithm;
 use crate::clock::Clock;
-use crate::engine::view;
 use crate::engine::{
     self, ActionRequest, EngineState, Event, EventKind, ExternalAlert, Input, Reply,
 };
 use crate::journal::Journal;
 use crate::metrics::MetricWindow;
 use crate::plan::Plan;
-use crate::wire::{CohortConfig, ConfigDoc, ServerMessage, Snapshot, StateView};
+use crate::wire::{ServerMessage, Snapshot, StateView};
 
 /// How many recent events a snapshot carries.
 const RECENT_EVENTS: usize = 200;
@@ -148,17 +147,17 @@ impl Core {
             engine::gates::exit_gates(&plan, &engine.rollout, &engine.live, clock.now());
         let recent: VecDeque<Event> = recent.into_iter().rev().take(RECENT_EVENTS).rev().collect();
         let lineage = journal.lineage().to_owned();
-        let (snapshot, snapshot_rx) = watch::channel(Arc::new(build_snapshot(
-            &plan,
-            &engine,
-            &hub,
-            clock,
-            &recent,
-            None,
-            None,
-            &lineage,
-            &auth.get(),
-        )));
+        let (snapshot, snapshot_rx) = watch::channel(Arc::new(Snapshot {
+            seq: hub.current(),
+            now: clock.now().0,
+            ..build_snapshot(
+                &plan,
+                &engine,
+                state_object(&plan, &engine.rollout, &lineage, &[]),
+                &recent,
+                &auth.get(),
+            )
+        }));
         let inbox = tx.clone();
         // A full inbox drops the report rather than block a subscriber's task.
         let deliveries = Deliveries::new(Box::new(move |d| {
@@ -226,9 +225,7 @@ impl Core {
 
     /// The state object of `rollout`, with the journal's lineage.
     fn state_object(&self, rollout: &engine::Rollout) -> crate::wire::StateView {
-        let mut state = convert::state(&view::state_view(&self.plan, rollout));
-        self.journal.lineage().clone_into(&mut state.lineage);
-        state
+        state_object(&self.plan, rollout, self.journal.lineage(), &self.edges)
     }
 
     fn handle(&mut self, msg: CoreMsg) {
@@ -393,18 +390,19 @@ impl Core {
 
     /// Refreshes the snapshot, and the config document when it changed.
     fn refresh(&mut self) {
-        let mut snapshot = build_snapshot(
-            &self.plan,
-            &self.state,
-            &self.hub,
-            self.clock,
-            &self.recent,
-            self.freshness.latest(),
-            self.delivery.clone(),
-            self.journal.lineage(),
-            &self.auth.get(),
-        );
-        snapshot.state.edges.clone_from(&self.edges);
+        let snapshot = Snapshot {
+            seq: self.hub.current(),
+            now: self.clock.now().0,
+            freshness: self.freshness.latest(),
+            delivery: self.delivery.clone(),
+            ..build_snapshot(
+                &self.plan,
+                &self.state,
+                self.state_object(&self.state.rollout),
+                &self.recent,
+                &self.auth.get(),
+            )
+        };
         self.snapshot.send_replace(Arc::new(snapshot));
         let config = build_config(
             &self.plan,
@@ -423,83 +421,4 @@ impl Core {
             self.config.send_replace(Arc::new(config));
         }
     }
-}
-
-#[expect(clippy::too_many_arguments, reason = "everything a snapshot shows")]
-fn build_snapshot(
-    plan: &Plan,
-    state: &EngineState,
-    hub: &Hub,
-    clock: Clock,
-    recent: &VecDeque<Event>,
-    freshness: Option<crate::wire::Freshness>,
-    delivery: Option<crate::wire::Delivery>,
-    lineage: &str,
-    auth: &Auth,
-) -> Snapshot {
-    let mut state_object = convert::state(&view::state_view(plan, &state.rollout));
-    lineage.clone_into(&mut state_object.lineage);
-    Snapshot {
-        seq: hub.current(),
-        now: clock.now().0,
-        name: plan.profile().rollout.name.clone(),
-        state: state_object,
-        gates: convert::gates(&state.live.gates, auth),
-        alerts: convert::alerts(&engine::alerts::firing(plan, &state.rollout, &state.live)),
-        judge: convert::rollups(&engine::compare::rollups(plan, state)),
-        data_at: state.live.windows.last().map(|w| w.at.0),
-        events: recent.iter().map(convert::event).collect(),
-        switches: plan
-            .profile()
-            .kill_switches
-            .iter()
-            .map(|k| k.id.clone())
-            .collect(),
-        freshness,
-        delivery,
-    }
-}
-
-/// The config document apps evaluate assignments from.
-#[must_use]
-pub fn build_config(
-    plan: &Plan,
-    state: &EngineState,
-    lineage: &str,
-    assignment: Algorithm,
-) -> ConfigFeed {
-    let rollout = &state.rollout;
-    let cohorts = (0..plan.cohorts().len())
-        .map(|i| {
-            let (target, _) = view::effective(plan, rollout, i);
-            CohortConfig {
-                id: plan.cohorts()[i].id.clone(),
-                mode: convert::mode(target.mode),
-                weight_bp: target.weight.bp(),
-                flags: convert::flags(&view::cohort_flags(plan, rollout, i)),
-            }
-        })
-        .collect();
-    let doc = ConfigDoc {
-        rollout: plan.profile().rollout.id.clone(),
-        revision: rollout.revision,
-        lineage: lineage.to_owned(),
-        salt: plan.salt().to_owned(),
-        buckets: crate::assign::BUCKETS,
-        assignment: convert::algorithm(assignment),
-        bucketing: (assignment != Algorithm::CutoverV1).then(|| convert::bucketing(plan.salt())),
-        status: convert::status(rollout.status),
-        kill_switches: plan
-            .profile()
-            .kill_switches
-            .iter()
-            .map(|k| {
-                let engaged =
-                    rollout.status == engine::Status::Killed || rollout.engaged.contains(&k.id);
-                (k.id.clone(), engaged)
-            })
-            .collect(),
-        cohorts,
-    };
-    ConfigFeed::new(doc)
 }

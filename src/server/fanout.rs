@@ -118,10 +118,12 @@ pub fn sign(key: &SigningKey, document: &str) -> SignedConfig {
 /// How to connect as `name`: with the credentials file if any, over TLS for `tls://` URLs
 /// (trusting what every other client of this process trusts: the system's roots and
 /// `--ca-cert`), retrying a server that is not up yet, reconnecting within a second once it is
-/// back, and giving up on a request after [`REQUEST_TIMEOUT`].
+/// back, and giving up on a request after [`REQUEST_TIMEOUT`]. Logs each disconnection and
+/// connection once; `connected` (if any) hears of every connection.
 pub async fn connect_options(
     opts: &NatsOptions,
     name: &str,
+    connected: Option<tokio::sync::mpsc::Sender<()>>,
 ) -> Result<async_nats::ConnectOptions, String> {
     let tls = crate::tls::client_config()?;
     let mut connect = async_nats::ConnectOptions::new()
@@ -132,6 +134,24 @@ pub async fn connect_options(
         .reconnect_delay_callback(|attempts| {
             let doubled = 25u64 << attempts.min(6);
             Duration::from_millis(doubled.min(1_000))
+        })
+        // Said once per change, not per reconnect attempt as the client's own log does.
+        .event_callback(move |event| {
+            let connected = connected.clone();
+            async move {
+                match event {
+                    async_nats::Event::Disconnected => {
+                        tracing::warn!("NATS: disconnected; reconnecting");
+                    }
+                    async_nats::Event::Connected => {
+                        tracing::info!("NATS: connected");
+                        if let Some(connected) = connected {
+                            let _ = connected.try_send(());
+                        }
+                    }
+                    _ => {}
+                }
+            }
         });
     // The client takes a user and password from options, not from the URL.
     if let Some(addr) = opts.addrs()?.iter().find(|a| a.has_user_pass()) {
@@ -150,7 +170,7 @@ pub async fn connect_options(
 }
 
 async fn connect(opts: &NatsOptions) -> Result<async_nats::Client, String> {
-    connect_options(opts, "cutover serve")
+    connect_options(opts, "cutover serve", None)
         .await?
         .connect(opts.addrs()?)
         .await

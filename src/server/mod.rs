@@ -19,6 +19,7 @@ pub mod hub;
 pub mod ingest;
 pub mod listen;
 pub mod ofrep;
+pub mod published;
 pub mod split;
 pub mod stats;
 pub mod stream;

@@ -250,7 +250,7 @@ mod tests {
     use crate::metrics::MetricWindow;
 
     fn config(plan: &Plan, state: &EngineState) -> ConfigDoc {
-        crate::server::core::build_config(plan, state, "", plan.assignment()).doc
+        crate::server::published::build_config(plan, state, "", plan.assignment()).doc
     }
 
     fn at(n: u64) -> Timestamp {

@@ -18,6 +18,7 @@ pub mod panes;
 pub mod pickers;
 pub mod reach;
 pub mod state;
+pub mod stream;
 pub mod terminal;
 pub mod theme;
 pub mod ui_action;

@@ -44,15 +44,16 @@ pub fn reach(delivery: &Delivery, revision: u64) -> Reach {
         if has {
             r.sent += e.sent.min(e.subscribers);
         }
-        let done = has && e.sent >= e.subscribers && e.status != EdgeStatus::Lost;
+        let delivered = has && e.sent >= e.subscribers;
+        if delivered && let Some(ms) = e.delivered_ms {
+            // A lost edge's subscribers are counted as it last reported: its time too.
+            r.elapsed_ms = Some(r.elapsed_ms.map_or(ms, |m| m.max(ms)));
+        }
         if e.status == EdgeStatus::Lost {
             r.lost.push(e.id.clone());
         }
-        if done {
+        if delivered && e.status != EdgeStatus::Lost {
             r.edges_done += 1;
-            if let Some(ms) = e.delivered_ms {
-                r.elapsed_ms = Some(r.elapsed_ms.map_or(ms, |m| m.max(ms)));
-            }
         } else {
             r.complete = false;
         }
@@ -108,14 +109,7 @@ impl Reach {
         if self.edges > 0 {
             let _ = write!(text, "{}/{} edges", self.edges_done, self.edges);
             if !self.lost.is_empty() {
-                let named: Vec<&str> = self.lost.iter().take(2).map(String::as_str).collect();
-                let more = self.lost.len().saturating_sub(2);
-                let more = if more > 0 {
-                    format!(" +{more}")
-                } else {
-                    String::new()
-                };
-                let _ = write!(text, " ({}{more} lost)", named.join(", "));
+                let _ = write!(text, " ({} lost)", first_two(&self.lost));
             }
             text.push_str(" · ");
         }
@@ -180,6 +174,27 @@ mod tests {
         );
         assert!(!r.complete);
         assert_eq!(r.short(), "3/4 edges (eu-2 lost) · 29,870/30,000 in 61 ms");
+    }
+
+    #[test]
+    fn an_edge_lost_after_it_delivered_keeps_its_count_and_its_time() {
+        let d = Delivery {
+            revision: 5,
+            subscribers: 0,
+            sent: 0,
+            elapsed_ms: None,
+            complete: true,
+            edges: vec![
+                edge("eu-1", EdgeStatus::Live, 5, 300, Some(6.0)),
+                edge("eu-2", EdgeStatus::Lost, 5, 200, Some(12.4)),
+            ],
+        };
+        let r = reach(&d, 5);
+        assert_eq!(
+            r.words(),
+            "1/2 edges (eu-2 lost) · sent to 500/500 subscribers in 12 ms"
+        );
+        assert!(!r.complete);
     }
 
     #[test]

@@ -80,21 +80,15 @@ pub fn fixed_app() -> State {
     let snapshot = Snapshot {
         seq: 42,
         now: now.0,
-        name: plan.profile().rollout.name.clone(),
-        state: convert::state(&engine::view::state_view(&plan, &state.rollout)),
-        gates: convert::gates(&state.live.gates, &cutover::server::auth::Auth::Open),
-        alerts: convert::alerts(&engine::alerts::firing(&plan, &state.rollout, &state.live)),
-        judge: convert::rollups(&engine::compare::rollups(&plan, &state)),
         data_at: Some(now.0),
-        events: events.iter().map(convert::event).collect(),
-        switches: plan
-            .profile()
-            .kill_switches
-            .iter()
-            .map(|k| k.id.clone())
-            .collect(),
         freshness: Some(freshness(now.0, 12, 12)),
-        delivery: None,
+        ..cutover::server::published::build_snapshot(
+            &plan,
+            &state,
+            convert::state(&engine::view::state_view(&plan, &state.rollout)),
+            &events,
+            &cutover::server::auth::Auth::Open,
+        )
     };
     let look = Look::new(Theme::named("mono").unwrap(), Keymap::builtin());
     let mut app = State::new(look, "http://127.0.0.1:7070");

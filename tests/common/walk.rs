@@ -76,7 +76,7 @@ impl Walk {
     pub fn step(&mut self) -> Vec<Observation> {
         self.windows += 1;
         self.now = self.now.plus(self.interval);
-        let doc = cutover::server::core::build_config(
+        let doc = cutover::server::published::build_config(
             &self.plan,
             &self.state,
             "",

@@ -57,9 +57,15 @@ fn connection(ui: &State) -> Span<'static> {
     Span::styled(text, style)
 }
 
-/// The closed loop after a kill or rollback: in flight, or how far it got and how fast.
+/// The closed loop after a kill or rollback: in flight, or how far it got and how fast. When
+/// the state badge already says what it was (`KILLED`), the loop follows it without saying it
+/// again: ` KILLED · sent to 1,204/1,204 subscribers in 43 ms`.
 fn closed_loop(ui: &State, narrow: bool) -> Option<Span<'static>> {
     let l = ui.closed_loop.as_ref()?;
+    let said = ui
+        .snap
+        .as_ref()
+        .is_some_and(|s| s.state.status.label() == l.what);
     let t = &ui.look.theme;
     let delivery = ui
         .snap
@@ -79,7 +85,11 @@ fn closed_loop(ui: &State, narrow: bool) -> Option<Span<'static>> {
                 t.strong(t.warn)
             };
             let words = if narrow { reach.short() } else { reach.words() };
-            Span::styled(format!(" {} · {words} ", l.what), style)
+            if said {
+                Span::styled(format!("· {words} "), style)
+            } else {
+                Span::styled(format!(" {} · {words} ", l.what), style)
+            }
         }
     })
 }
