@@ -293,6 +293,11 @@ async fn edges_keep_serving_without_the_control_plane_or_nats_and_catch_up() {
     let assign = e.get("/v1/assign?cohort=shop/staff&unit=u1").await;
     assert_eq!(assign.status(), 200);
     assert!(e.metrics().await.contains("cutover_edge_stale 1"));
+    // The control plane says it has lost NATS too.
+    eventually("the control plane says NATS is down", WAIT, || async {
+        fleet.state().await.nats.is_some_and(|l| !l.connected)
+    })
+    .await;
 
     // A change made meanwhile reaches the edge once NATS is back.
     let resumed = fleet
@@ -302,6 +307,10 @@ async fn edges_keep_serving_without_the_control_plane_or_nats_and_catch_up() {
     eventually("the edge catches up", WAIT, || e.serves(resumed)).await;
     eventually("the edge says ok again", WAIT, || async {
         e.health().await.status == "ok"
+    })
+    .await;
+    eventually("the control plane says NATS is back", WAIT, || async {
+        fleet.state().await.nats.is_some_and(|l| l.connected)
     })
     .await;
 

@@ -383,6 +383,17 @@ fn reads_and_documents() {
 fn what_edges_carry_and_say() {
     let r = run();
     check(
+        "stream/edges",
+        &ServerMessage::Edges {
+            seq: 12,
+            edges: edges(&r),
+            nats: Some(wire::NatsLink {
+                connected: true,
+                since: r.now.0 - 3_600_000,
+            }),
+        },
+    );
+    check(
         "signed-config",
         &wire::SignedConfig {
             document: r#"{"rollout":"minimal","revision":2}"#.into(),

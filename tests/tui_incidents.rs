@@ -389,28 +389,48 @@ fn a_lost_edge_shows_in_the_header() {
     );
     let first = common::dashboard::render(&state, 200, 50);
     assert!(!first.lines().next().unwrap().contains("EDGES"), "{first}");
-    // The control plane tells a change of an edge's status in a delivery message.
-    let delivery = cutover::wire::Delivery {
-        revision: 5,
-        subscribers: 20,
-        sent: 20,
-        elapsed_ms: Some(3.0),
-        complete: true,
-        edges: vec![
-            edge("eu-1", cutover::wire::EdgeStatus::Live),
-            edge("eu-2", cutover::wire::EdgeStatus::Lost),
-        ],
-    };
+    // The control plane tells a change of an edge's status in an `edges` message.
+    let lost = vec![
+        edge("eu-1", cutover::wire::EdgeStatus::Live),
+        edge("eu-2", cutover::wire::EdgeStatus::Lost),
+    ];
     update(
         &mut state,
-        Msg::Stream(Update::Message(ServerMessage::Delivery {
+        Msg::Stream(Update::Message(ServerMessage::Edges {
             seq: 99,
-            delivery,
+            edges: lost.clone(),
+            nats: Some(cutover::wire::NatsLink {
+                connected: true,
+                since: at,
+            }),
         })),
     );
     for (w, h) in [(80, 24), (200, 50), (250, 70)] {
         let screen = common::dashboard::render(&state, w, h);
         let first = screen.lines().next().unwrap();
         assert!(first.contains("EDGES 1/2 · eu-2 lost"), "{w}x{h}: {first}");
+    }
+    // When the control plane itself has lost NATS, that is what the header says.
+    update(
+        &mut state,
+        Msg::Stream(Update::Message(ServerMessage::Edges {
+            seq: 100,
+            edges: lost,
+            nats: Some(cutover::wire::NatsLink {
+                connected: false,
+                since: 1_738_573_447_000,
+            }),
+        })),
+    );
+    for (w, h) in [(80, 24), (200, 50), (250, 70)] {
+        let screen = common::dashboard::render(&state, w, h);
+        let first = screen.lines().next().unwrap();
+        let said = if w < 120 {
+            "NATS DOWN · 2 edges unheard"
+        } else {
+            "NATS DOWN since 09:04:07 · 2 edges unheard"
+        };
+        assert!(first.contains(said), "{w}x{h}: {first}");
+        assert!(!first.contains("EDGES"), "{w}x{h}: {first}");
     }
 }

@@ -63,6 +63,15 @@ pub fn describe(s: &StateView) -> String {
     if !s.kill_switches.is_empty() {
         let _ = writeln!(out, "kill switches engaged: {}", s.kill_switches.join(", "));
     }
+    if let Some(link) = s.nats.filter(|l| !l.connected) {
+        let since = chrono::DateTime::from_timestamp_millis(link.since)
+            .map(|d| d.format(" since %H:%M:%S UTC").to_string())
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "NATS DOWN{since}: the control plane can reach no edge nor hear from one"
+        );
+    }
     if !s.edges.is_empty() {
         let _ = writeln!(out, "edges:");
     }

@@ -55,7 +55,7 @@ pub enum CoreMsg {
     /// How far a config revision got (from the delivery tracker).
     Delivered(crate::wire::Delivery),
     /// The edge relays changed (a new revision delivered, a status, a new edge).
-    Edges(Vec<crate::wire::Edge>),
+    Edges(Vec<crate::wire::Edge>, crate::wire::NatsLink),
     /// The alerts Alertmanager reports firing now, or why it could not be read (the last
     /// known set is kept).
     ExternalAlerts(Result<Vec<ExternalAlert>, String>),
@@ -103,6 +103,8 @@ pub struct Core {
     delivery: Option<crate::wire::Delivery>,
     /// The edge relays, as last told by the edge follower.
     edges: Vec<crate::wire::Edge>,
+    /// The link to NATS, once the edges' follower has said (never without NATS).
+    nats: Option<crate::wire::NatsLink>,
     /// The next config revision comes from a kill or a rollback: its delivery is announced
     /// even with no subscriber (people follow it).
     announce: bool,
@@ -153,7 +155,7 @@ impl Core {
             ..build_snapshot(
                 &plan,
                 &engine,
-                state_object(&plan, &engine.rollout, &lineage, &[]),
+                state_object(&plan, &engine.rollout, &lineage, &[], None),
                 &recent,
                 &auth.get(),
             )
@@ -184,6 +186,7 @@ impl Core {
             deliveries: deliveries.clone(),
             delivery: None,
             edges: Vec::new(),
+            nats: None,
             announce: false,
             auth,
         };
@@ -225,7 +228,13 @@ impl Core {
 
     /// The state object of `rollout`, with the journal's lineage.
     fn state_object(&self, rollout: &engine::Rollout) -> crate::wire::StateView {
-        state_object(&self.plan, rollout, self.journal.lineage(), &self.edges)
+        state_object(
+            &self.plan,
+            rollout,
+            self.journal.lineage(),
+            &self.edges,
+            self.nats,
+        )
     }
 
     fn handle(&mut self, msg: CoreMsg) {
@@ -299,17 +308,19 @@ impl Core {
                 self.hub
                     .publish(|seq| ServerMessage::Delivery { seq, delivery });
             }
-            CoreMsg::Edges(edges) => {
+            CoreMsg::Edges(edges, nats) => {
                 self.edges = edges;
-                let delivery = self.delivery.as_mut().map(|d| {
+                self.nats = Some(nats);
+                if let Some(d) = &mut self.delivery {
                     d.edges.clone_from(&self.edges);
-                    d.clone()
-                });
-                self.refresh();
-                if let Some(delivery) = delivery {
-                    self.hub
-                        .publish(|seq| ServerMessage::Delivery { seq, delivery });
                 }
+                self.refresh();
+                let edges = self.edges.clone();
+                self.hub.publish(|seq| ServerMessage::Edges {
+                    seq,
+                    edges,
+                    nats: Some(nats),
+                });
             }
             CoreMsg::ExternalAlerts(result) => {
                 let now = self.clock.now();

@@ -149,6 +149,7 @@ pub async fn follow(
     };
     let mut tick = tokio::time::interval((opts.edge_lost_after / 3).max(Duration::from_millis(10)));
     let mut told = Vec::new();
+    let mut link: Option<wire::NatsLink> = None;
     loop {
         tokio::select! {
             message = reports.next() => {
@@ -168,9 +169,18 @@ pub async fn follow(
             () = app.cancel.cancelled() => return,
         }
         let now = registry.lock().expect("edges").view(Instant::now());
-        if material(&now) != material(&told) {
+        let connected = client.connection_state() == async_nats::connection::State::Connected;
+        let link_now = match link {
+            Some(l) if l.connected == connected => l,
+            _ => wire::NatsLink {
+                connected,
+                since: crate::clock::Clock::wall().now().0,
+            },
+        };
+        if material(&now) != material(&told) || link != Some(link_now) {
             told.clone_from(&now);
-            let _ = app.core.tx.send(CoreMsg::Edges(now)).await;
+            link = Some(link_now);
+            let _ = app.core.tx.send(CoreMsg::Edges(now, link_now)).await;
         }
     }
 }

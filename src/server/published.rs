@@ -10,16 +10,19 @@ use crate::engine::{self, EngineState, Event};
 use crate::plan::Plan;
 use crate::wire::{CohortConfig, ConfigDoc, Snapshot};
 
-/// The state object clients see: the rollout, its journal's lineage and the edges heard from.
+/// The state object clients see: the rollout, its journal's lineage, the edges heard from and
+/// the link to NATS.
 pub fn state_object(
     plan: &Plan,
     rollout: &engine::Rollout,
     lineage: &str,
     edges: &[crate::wire::Edge],
+    nats: Option<crate::wire::NatsLink>,
 ) -> crate::wire::StateView {
     let mut state = convert::state(&view::state_view(plan, rollout));
     lineage.clone_into(&mut state.lineage);
     state.edges = edges.to_vec();
+    state.nats = nats;
     state
 }
 

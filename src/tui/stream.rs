@@ -56,6 +56,33 @@ fn set_conn(state: &mut State, conn: Conn) -> bool {
     changed
 }
 
+/// The full picture, after `hello` or a resync: it replaces what was known.
+fn on_snapshot(state: &mut State, s: crate::wire::Snapshot) {
+    state.link.anchor = (state.now, s.now);
+    if let Some(f) = &s.freshness {
+        state.history.metrics_at = state.now;
+        if f.exposed == 0 || f.with_data > 0 {
+            state.history.data_at = state.now;
+        }
+    }
+    remember_gone(state, &s.judge);
+    let lineage = state.snap.as_ref().map(|old| old.state.lineage.clone());
+    if let Some(old) = lineage.filter(|l| !l.is_empty() && *l != s.state.lineage) {
+        state.toast(
+            format!(
+                "The journal was recovered or restored: new lineage {} at revision {} (was {old}); see the timeline",
+                s.state.lineage, s.state.revision
+            ),
+            true,
+        );
+    }
+    // History seen again: incidents are rebuilt quietly, without the bell; a loop
+    // followed before a reconnect cannot be followed across it.
+    state.incidents.replay(&s.events);
+    state.closed_loop = None;
+    state.snap = Some(s);
+}
+
 fn on_message(state: &mut State, msg: ServerMessage) -> Step {
     let mut effect = None;
     match msg {
@@ -65,31 +92,7 @@ fn on_message(state: &mut State, msg: ServerMessage) -> Step {
             state.link.you = you;
             state.link.speed = clock_speed;
         }
-        ServerMessage::Snapshot(s) => {
-            state.link.anchor = (state.now, s.now);
-            if let Some(f) = &s.freshness {
-                state.history.metrics_at = state.now;
-                if f.exposed == 0 || f.with_data > 0 {
-                    state.history.data_at = state.now;
-                }
-            }
-            remember_gone(state, &s.judge);
-            let lineage = state.snap.as_ref().map(|old| old.state.lineage.clone());
-            if let Some(old) = lineage.filter(|l| !l.is_empty() && *l != s.state.lineage) {
-                state.toast(
-                    format!(
-                        "The journal was recovered or restored: new lineage {} at revision {} (was {old}); see the timeline",
-                        s.state.lineage, s.state.revision
-                    ),
-                    true,
-                );
-            }
-            // History seen again: incidents are rebuilt quietly, without the bell; a loop
-            // followed before a reconnect cannot be followed across it.
-            state.incidents.replay(&s.events);
-            state.closed_loop = None;
-            state.snap = Some(*s);
-        }
+        ServerMessage::Snapshot(s) => on_snapshot(state, *s),
         ServerMessage::Event {
             event, state: s, ..
         } => {
@@ -145,10 +148,16 @@ fn on_message(state: &mut State, msg: ServerMessage) -> Step {
         ServerMessage::Error { message, .. } => state.toast(format!("server: {message}"), true),
         ServerMessage::Delivery { delivery, .. } => {
             if let Some(snap) = &mut state.snap {
-                // A delivery carries the control plane's current view of its edges, and is
-                // sent again whenever an edge's status changes.
-                snap.state.edges.clone_from(&delivery.edges);
                 snap.delivery = Some(delivery);
+            }
+        }
+        ServerMessage::Edges { edges, nats, .. } => {
+            if let Some(snap) = &mut state.snap {
+                if let Some(d) = &mut snap.delivery {
+                    d.edges.clone_from(&edges);
+                }
+                snap.state.edges = edges;
+                snap.state.nats = nats;
             }
         }
     }

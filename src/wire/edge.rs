@@ -1,6 +1,6 @@
 //! The edge relay tier (`cutover edge`): what each edge reports over NATS to the control plane
 //! (the revision it serves and how many of its subscribers have it), how the control plane
-//! shows the edges it has heard from, and an edge's `GET /healthz`.
+//! shows the edges it has heard from and its own link to NATS, and an edge's `GET /healthz`.
 
 use serde::{Deserialize, Serialize};
 
@@ -61,6 +61,16 @@ pub struct Edge {
     pub delivered_ms: Option<f64>,
     /// The control plane's wall clock when it last heard from the edge.
     pub last_report: Millis,
+}
+
+/// The control plane's own link to NATS, which carries its revisions to the edges and their
+/// reports back: while it is down, no edge can be reached or heard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NatsLink {
+    /// Whether the control plane is connected to NATS now.
+    pub connected: bool,
+    /// The control plane's wall clock when it last connected or lost the connection.
+    pub since: Millis,
 }
 
 /// An edge's `GET /healthz`: always 200 while it can serve; `stale` says the document may be

@@ -20,7 +20,7 @@ pub mod stream;
 
 pub use action::{Action, ActionReply, ActionRequest, Change, ErrorBody, Preview};
 pub use config::{Algorithm, AssignReply, CohortConfig, ConfigDoc, SignedConfig, Variant};
-pub use edge::{Edge, EdgeHealth, EdgeReport, EdgeStatus};
+pub use edge::{Edge, EdgeHealth, EdgeReport, EdgeStatus, NatsLink};
 pub use event::{Command, Event, EventKind, EventsPage, Record, Refusal, Transition};
 pub use report::{
     Alert, AlertSource, Delivery, Freshness, Gate, GateKind, GateStatus, Judgement,

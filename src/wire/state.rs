@@ -202,6 +202,9 @@ pub struct StateView {
     /// without them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub edges: Vec<super::Edge>,
+    /// The control plane's link to NATS (`serve --nats`); absent without NATS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nats: Option<super::NatsLink>,
 }
 
 impl StateView {

@@ -106,6 +106,16 @@ pub enum ServerMessage {
         /// The round.
         delivery: Delivery,
     },
+    /// The edge relays or the control plane's link to NATS changed: an edge went live, stale
+    /// or lost, reported new figures, or NATS went away or came back.
+    Edges {
+        /// Stream position.
+        seq: u64,
+        /// The edges now, as in the state object.
+        edges: Vec<super::Edge>,
+        /// The control plane's link to NATS now.
+        nats: Option<super::NatsLink>,
+    },
     /// Keep-alive; carries the current seq and does not advance it.
     Ping {
         /// The current seq.
@@ -139,6 +149,7 @@ impl ServerMessage {
             | ServerMessage::Alert { seq, .. }
             | ServerMessage::Metrics { seq, .. }
             | ServerMessage::Delivery { seq, .. }
+            | ServerMessage::Edges { seq, .. }
             | ServerMessage::Ping { seq, .. }
             | ServerMessage::Error { seq, .. } => *seq,
         }

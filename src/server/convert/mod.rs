@@ -215,5 +215,6 @@ pub fn state(s: &StateView) -> wire::StateView {
         kill_switches: s.kill_switches.clone(),
         approvals: s.approvals.clone(),
         edges: Vec::new(),
+        nats: None,
     }
 }

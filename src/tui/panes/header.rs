@@ -95,10 +95,27 @@ fn closed_loop(ui: &State, narrow: bool) -> Option<Span<'static>> {
 }
 
 /// The edge relays when any is not live: `EDGES 3/4 · eu-2 lost`; nothing when all are (or
-/// there are none).
-fn edges(ui: &State) -> Option<Span<'static>> {
+/// there are none). When the control plane has lost NATS itself, that is said instead: no edge
+/// can be reached or heard, whatever their last status (without the time on a `narrow` line).
+fn edges(ui: &State, narrow: bool) -> Option<Span<'static>> {
     let t = &ui.look.theme;
-    let edges = &ui.snap.as_ref()?.state.edges;
+    let state = &ui.snap.as_ref()?.state;
+    let edges = &state.edges;
+    if let Some(link) = state.nats.filter(|l| !l.connected) {
+        let since = chrono::DateTime::from_timestamp_millis(link.since)
+            .filter(|_| !narrow)
+            .map(|d| format!(" since {}", d.format("%H:%M:%S")))
+            .unwrap_or_default();
+        let unheard = match edges.len() {
+            0 => String::new(),
+            1 => " · 1 edge unheard".to_owned(),
+            n => format!(" · {n} edges unheard"),
+        };
+        return Some(Span::styled(
+            format!(" NATS DOWN{since}{unheard} "),
+            t.strong(t.crit),
+        ));
+    }
     let troubled: Vec<String> = edges
         .iter()
         .filter(|e| e.status != EdgeStatus::Live)
@@ -145,10 +162,11 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
     };
     // What must show, then what may: the control plane's address and who you are go first
     // when the line is short, so that the state, the data and the loop always fit.
-    let essential: Vec<Span> = closed_loop(ui, area.width < 120)
+    let narrow = area.width < 120;
+    let essential: Vec<Span> = closed_loop(ui, narrow)
         .into_iter()
         .chain([connection(ui)])
-        .chain(edges(ui))
+        .chain(edges(ui, narrow))
         .chain(
             ui.look
                 .read_only
