@@ -432,5 +432,13 @@ fn a_lost_edge_shows_in_the_header() {
         };
         assert!(first.contains(said), "{w}x{h}: {first}");
         assert!(!first.contains("EDGES"), "{w}x{h}: {first}");
+        // The clock shows whole or not at all.
+        let clock = first.trim_end().rsplit("  ").next().unwrap();
+        assert!(
+            clock.ends_with("UTC")
+                || !clock.chars().any(|c| c.is_ascii_digit())
+                || clock.contains("NATS"),
+            "{w}x{h}: {first}"
+        );
     }
 }

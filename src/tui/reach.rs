@@ -76,6 +76,15 @@ pub fn first_two(names: &[String]) -> String {
     text
 }
 
+/// A delivery time: `61 ms` under a second, `10.5 s` above (a revision held back by an outage).
+fn took(ms: f64) -> String {
+    if ms < 999.5 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.1} s", ms / 1000.0)
+    }
+}
+
 /// `29870` as `29,870`.
 #[must_use]
 pub fn grouped(n: usize) -> String {
@@ -119,7 +128,7 @@ impl Reach {
         }
         let ms = self
             .elapsed_ms
-            .map_or_else(String::new, |ms| format!(" in {ms:.0} ms"));
+            .map_or_else(String::new, |ms| format!(" in {}", took(ms)));
         let (before, after) = if short {
             ("", "")
         } else {
@@ -209,6 +218,8 @@ mod tests {
         };
         let r = reach(&d, 3);
         assert_eq!(r.words(), "sent to 1,204/1,204 subscribers in 43 ms");
+        assert_eq!(took(10_537.0), "10.5 s");
+        assert_eq!(took(999.4), "999 ms");
         assert!(r.complete);
         assert_eq!(grouped(0), "0");
         let nobody = Delivery {

@@ -198,7 +198,12 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
             right.push(optional);
         }
     }
-    right.push(clock_span);
+    // The clock goes last, and only whole: a clipped `1` is no time.
+    if width(&right) + clock_span.content.chars().count() + status_w + 3 + 8
+        <= usize::from(area.width)
+    {
+        right.push(clock_span);
+    }
     let used: usize = width(&right) + status_w;
     let room = usize::from(area.width).saturating_sub(used + 3).max(8);
     // A critical incident flashes the name for a moment, beside the bell.
