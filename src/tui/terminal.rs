@@ -1,12 +1,18 @@
 //! The terminal's lifecycle: raw mode and the alternate screen on entry; restored on drop, on
 //! panic (a hook that restores before the report is printed) and on every exit path. Output
-//! goes through one buffered writer, flushed once per frame inside synchronized-update markers.
+//! goes through one buffered writer, flushed once per frame inside synchronized-update markers
+//! (a full redraw of a large screen, a few hundred KB, flushes a few times within them: the
+//! buffer is sized for live frames, tens of bytes, not to hold the largest redraw in memory).
 
 use std::io::{BufWriter, Stdout, Write};
 
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::{cursor, execute, terminal};
+
+/// The write buffer: a 256 KB one that held a whole 200×50 redraw stayed resident, a quarter
+/// of the heap's share of the dashboard's memory.
+const WRITE_BUFFER: usize = 32 * 1024;
 
 /// The dashboard's terminal.
 pub type Term = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
@@ -49,7 +55,7 @@ pub fn enter() -> std::io::Result<(Term, Guard)> {
         terminal::EnterAlternateScreen,
         cursor::Hide
     )?;
-    let backend = CrosstermBackend::new(BufWriter::with_capacity(256 * 1024, std::io::stdout()));
+    let backend = CrosstermBackend::new(BufWriter::with_capacity(WRITE_BUFFER, std::io::stdout()));
     Ok((Terminal::new(backend)?, guard))
 }
 
