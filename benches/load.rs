@@ -5,7 +5,8 @@
 //! propagation to 1,000 flagd `SyncFlags` streams and to the OFREP web provider, and restart time on a journal of 10,000
 //! records. Client and server share this machine's cores, so every number is a floor. Run
 //! with `cargo bench --bench load -- [fanout|kill|ingest|assign|ofrep|flagd|web|restart]...`
-//! (default: all).
+//! (default: all). `SERVER_CPUS=0 taskset -c 1 cargo bench …` keeps server and client off each
+//! other's cores (the server runs under `taskset -c $SERVER_CPUS`).
 
 #![allow(clippy::cast_precision_loss, reason = "counts and rates for printing")]
 
@@ -51,7 +52,15 @@ fn serve(profile: &str, interval: &str) -> Server {
 
 /// Starts the server on `dir`; it is killed when the returned value is dropped (even on panic).
 fn serve_at(profile: &str, interval: &str, dir: tempfile::TempDir) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cutover"))
+    let mut command = match std::env::var("SERVER_CPUS") {
+        Ok(cpus) => {
+            let mut c = Command::new("taskset");
+            c.args(["-c", &cpus, env!("CARGO_BIN_EXE_cutover")]);
+            c
+        }
+        Err(_) => Command::new(env!("CARGO_BIN_EXE_cutover")),
+    };
+    let mut child = command
         .args([
             "serve",
             "--profile",
@@ -523,10 +532,17 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    println!(
-        "machine: {} cores; client and server share them",
-        std::thread::available_parallelism().map_or(0, usize::from)
-    );
+    // `available_parallelism` honours this process's affinity (`taskset`).
+    match std::env::var("SERVER_CPUS") {
+        Ok(cpus) => println!(
+            "machine: server on CPU {cpus}, client on {} other core(s)",
+            std::thread::available_parallelism().map_or(0, usize::from)
+        ),
+        Err(_) => println!(
+            "machine: {} cores; client and server share them",
+            std::thread::available_parallelism().map_or(0, usize::from)
+        ),
+    }
     if run("fanout") {
         rt.block_on(fanout());
     }

@@ -78,7 +78,19 @@ impl Fleet {
     }
 
     async fn edge(&self, id: &str) -> Edge {
-        let opts = EdgeOptions {
+        let running = edge::start(self.edge_options(id), CancellationToken::new())
+            .await
+            .unwrap()
+            .expect("a first document");
+        Edge {
+            base: format!("http://{}", running.addr),
+            running,
+            http: self.http.clone(),
+        }
+    }
+
+    fn edge_options(&self, id: &str) -> EdgeOptions {
+        EdgeOptions {
             id: id.into(),
             rollout: None,
             nats: NatsOptions {
@@ -95,15 +107,6 @@ impl Fleet {
             manners: cutover::server::listen::Manners::default(),
             report_every: Duration::from_millis(100),
             stale_after: Duration::from_millis(300),
-        };
-        let running = edge::start(opts, CancellationToken::new())
-            .await
-            .unwrap()
-            .expect("a first document");
-        Edge {
-            base: format!("http://{}", running.addr),
-            running,
-            http: self.http.clone(),
         }
     }
 
@@ -443,6 +446,37 @@ async fn a_silent_edge_is_called_lost_and_stays_listed() {
     })
     .await;
     drop(a);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_edge_that_believes_no_document_waits_and_stops_when_told() {
+    let fleet = Fleet::start().await;
+    // The wrong key: every document in the bucket and on the subject fails its signature.
+    let other = tempfile::tempdir().unwrap();
+    let key = cutover::signing::SigningKey::load_or_create(other.path()).unwrap();
+    let opts = EdgeOptions {
+        trust: TrustedKey::parse(key.public()).unwrap(),
+        ..fleet.edge_options("eu-1")
+    };
+    let cancel = CancellationToken::new();
+    let waiting = tokio::spawn(edge::start(opts, cancel.clone()));
+    fleet
+        .act(json!({"action": "pause", "reason": "edge test"}))
+        .await;
+    fleet
+        .act(json!({"action": "resume", "reason": "edge test"}))
+        .await;
+    assert!(
+        !waiting.is_finished(),
+        "it serves nothing it does not believe"
+    );
+    cancel.cancel();
+    let stopped = tokio::time::timeout(WAIT, waiting)
+        .await
+        .expect("it stops when told")
+        .unwrap()
+        .unwrap();
+    assert!(stopped.is_none());
 }
 
 #[test]

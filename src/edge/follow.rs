@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use tokio::sync::{mpsc, watch};
 
 use super::Edge;
-use super::admit::Admission;
+use super::admit::{Admission, Rejected};
 use crate::server::apps::ConfigFeed;
 use crate::server::fanout::{self, kv};
 use crate::server::stats::Stats;
@@ -79,42 +79,78 @@ async fn read_bucket(
     }
 }
 
-/// Waits for the rollout's first document (from the bucket or the subject) and returns it.
+/// Waits for the rollout's first document (from the bucket or the subject) and returns it,
+/// `None` once cancelled. Backs off between tries whatever went wrong — nothing in the bucket
+/// yet, or a document that is not believed (the wrong `--trust`, say, or a forgery) — and says
+/// each different reason once.
 pub async fn first_document(
     edge: &Edge,
     admission: &mut Admission,
     subscription: &mut async_nats::Subscriber,
 ) -> Option<ConfigFeed> {
     let mut backoff = Duration::from_millis(50);
-    let mut said = false;
+    let mut said = std::collections::HashSet::new();
     loop {
-        let candidate = if let Ok(Some(bytes)) = kv::get(&edge.client, admission.rollout()).await {
-            Some(bytes)
-        } else {
-            if !said {
-                let held = kv::keys(&edge.client).await.unwrap_or_default();
-                let held = if held.is_empty() {
-                    "none yet".to_owned()
-                } else {
-                    held.join(", ")
-                };
-                eprintln!(
-                    "cutover edge: waiting for the first config document of `{}` on NATS (is `cutover serve --nats` running with that rollout? the bucket holds: {held})",
-                    admission.rollout()
-                );
-                said = true;
+        let candidate = kv::get(&edge.client, admission.rollout())
+            .await
+            .ok()
+            .flatten();
+        if candidate.is_none() && said.insert("empty".to_owned()) {
+            let held = kv::keys(&edge.client).await.unwrap_or_default();
+            let held = if held.is_empty() {
+                "none yet".to_owned()
+            } else {
+                held.join(", ")
+            };
+            eprintln!(
+                "cutover edge: waiting for the first config document of `{}` on NATS (is `cutover serve --nats` running with that rollout? the bucket holds: {held})",
+                admission.rollout()
+            );
+        }
+        if let Some(bytes) = candidate {
+            match admission.weigh(&bytes) {
+                Ok(Some(feed)) => {
+                    Stats::bump(&edge.counters.accepted);
+                    edge.confirm();
+                    return Some(feed);
+                }
+                Ok(None) => {}
+                Err(rejected) => {
+                    edge.counters.reject(&rejected);
+                    if said.insert(rejected.label().to_owned()) {
+                        eprintln!(
+                            "cutover edge: the latest config document of `{}` in the bucket is not believed: {rejected}{}; waiting for one that is",
+                            admission.rollout(),
+                            hint(&rejected)
+                        );
+                    }
+                }
             }
-            tokio::select! {
-                message = subscription.next() => message.map(|m| m.payload.to_vec()),
-                () = tokio::time::sleep(backoff) => None,
-                () = edge.apps.cancel.cancelled() => return None,
+        }
+        // A document published meanwhile on the subject is weighed at once.
+        tokio::select! {
+            message = subscription.next() => {
+                if let Some(feed) = message.and_then(|m| weigh(edge, admission, &m.payload)) {
+                    edge.confirm();
+                    return Some(feed);
+                }
             }
-        };
-        if let Some(feed) = candidate.and_then(|bytes| weigh(edge, admission, &bytes)) {
-            edge.confirm();
-            return Some(feed);
+            () = tokio::time::sleep(backoff) => {}
+            () = edge.apps.cancel.cancelled() => return None,
+        }
+        if edge.apps.cancel.is_cancelled() {
+            return None;
         }
         backoff = (backoff * 2).min(Duration::from_secs(1));
+    }
+}
+
+/// What to check when a document is not believed.
+fn hint(rejected: &Rejected) -> &'static str {
+    if matches!(rejected, Rejected::Signature) {
+        " (is --trust the config-signing.pub of this rollout's control plane? each data directory has its own key)"
+    } else {
+        ""
     }
 }
 
