@@ -91,16 +91,7 @@ async fn revisions_are_published_signed_to_the_bucket_and_the_subject() {
         serde_json::from_slice(&kv::get(&client, "minimal").await.unwrap().unwrap()).unwrap();
     forged.document = forged.document.replace("\"killed\"", "\"running\"");
     assert!(!trusted.verifies(forged.document.as_bytes(), &forged.signature));
-    let metrics = s
-        .http
-        .get(s.url("/metrics"))
-        .bearer_auth(ALICE)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = s.metrics(ALICE).await;
     assert!(
         metrics.contains("cutover_nats_published_total 2"),
         "{metrics}"

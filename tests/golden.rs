@@ -390,6 +390,7 @@ fn what_edges_carry_and_say() {
             nats: Some(wire::NatsLink {
                 connected: true,
                 since: r.now.0 - 3_600_000,
+                rival: None,
             }),
         },
     );

@@ -770,22 +770,8 @@ async fn connections_beyond_the_cap_are_closed_at_accept() {
         },
     )
     .await;
-    let metrics = s
-        .http
-        .get(s.url("/metrics"))
-        .bearer_auth(VIC)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let refused: u64 = metrics
-        .lines()
-        .find_map(|l| l.strip_prefix("cutover_connections_refused_total "))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    assert!(refused >= 1, "{metrics}");
+    let refused = s.metric(VIC, "cutover_connections_refused_total").await;
+    assert!(refused >= 1, "refused {refused}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -402,6 +402,7 @@ fn a_lost_edge_shows_in_the_header() {
             nats: Some(cutover::wire::NatsLink {
                 connected: true,
                 since: at,
+                rival: None,
             }),
         })),
     );
@@ -419,6 +420,7 @@ fn a_lost_edge_shows_in_the_header() {
             nats: Some(cutover::wire::NatsLink {
                 connected: false,
                 since: 1_738_573_447_000,
+                rival: None,
             }),
         })),
     );
@@ -440,5 +442,28 @@ fn a_lost_edge_shows_in_the_header() {
                 || clock.contains("NATS"),
             "{w}x{h}: {first}"
         );
+    }
+    // Another control plane publishing the rollout is said before anything else.
+    update(
+        &mut state,
+        Msg::Stream(Update::Message(ServerMessage::Edges {
+            seq: 101,
+            edges: Vec::new(),
+            nats: Some(cutover::wire::NatsLink {
+                connected: true,
+                since: at,
+                rival: Some("7e33fdc939bd".into()),
+            }),
+        })),
+    );
+    for (w, h) in [(80, 24), (200, 50), (250, 70)] {
+        let screen = common::dashboard::render(&state, w, h);
+        let first = screen.lines().next().unwrap();
+        let said = if w < 120 {
+            "NOT PUBLISHING · rival 7e33fdc939bd"
+        } else {
+            "NOT PUBLISHING: lineage 7e33fdc939bd of another control plane holds the bucket"
+        };
+        assert!(first.contains(said), "{w}x{h}: {first}");
     }
 }

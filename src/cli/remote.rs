@@ -63,7 +63,7 @@ pub fn describe(s: &StateView) -> String {
     if !s.kill_switches.is_empty() {
         let _ = writeln!(out, "kill switches engaged: {}", s.kill_switches.join(", "));
     }
-    if let Some(link) = s.nats.filter(|l| !l.connected) {
+    if let Some(link) = s.nats.as_ref().filter(|l| !l.connected) {
         let since = chrono::DateTime::from_timestamp_millis(link.since)
             .map(|d| d.format(" since %H:%M:%S UTC").to_string())
             .unwrap_or_default();

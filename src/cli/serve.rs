@@ -74,9 +74,14 @@ pub struct ServeArgs {
     /// `cutover edge` relays: one URL or several, comma-separated.
     #[arg(long, value_name = "URL[,URL…]")]
     nats: Option<String>,
-    /// NATS credentials file (nkeys), if NATS wants one.
+    /// NATS credentials file (a `.creds` file: user JWT and nkey seed), if NATS wants one.
     #[arg(long, value_name = "FILE", requires = "nats")]
     nats_creds: Option<PathBuf>,
+    /// Publish even though the bucket holds another lineage of this rollout signed by this
+    /// key: a standby taking over from a primary that is gone for good. Without it, a control
+    /// plane that finds another one publishing stops publishing (two would split the edges).
+    #[arg(long, requires = "nats")]
+    nats_take_over: bool,
     /// Call an edge relay lost when it has not reported for this long (default 6s: three
     /// of its reports).
     #[arg(long, value_name = "PERIOD", requires = "nats")]
@@ -239,6 +244,7 @@ fn nats(args: &ServeArgs, settings: &Settings) -> Result<Option<server::fanout::
             .clone()
             .or_else(|| settings.nats_creds.clone()),
         edge_lost_after: lost.unwrap_or(server::fanout::EDGE_LOST_AFTER),
+        take_over: args.nats_take_over,
     }))
 }
 

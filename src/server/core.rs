@@ -233,7 +233,7 @@ impl Core {
             rollout,
             self.journal.lineage(),
             &self.edges,
-            self.nats,
+            self.nats.clone(),
         )
     }
 
@@ -310,7 +310,7 @@ impl Core {
             }
             CoreMsg::Edges(edges, nats) => {
                 self.edges = edges;
-                self.nats = Some(nats);
+                self.nats = Some(nats.clone());
                 if let Some(d) = &mut self.delivery {
                     d.edges.clone_from(&self.edges);
                 }

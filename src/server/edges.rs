@@ -36,6 +36,8 @@ struct Seen {
 pub struct Registry {
     seen: BTreeMap<String, Seen>,
     lost_after: Duration,
+    /// Another control plane's lineage in the bucket, when one publishes this rollout.
+    rival: Option<String>,
 }
 
 impl Registry {
@@ -45,7 +47,16 @@ impl Registry {
         Registry {
             seen: BTreeMap::new(),
             lost_after,
+            rival: None,
         }
+    }
+
+    /// Says whether another control plane holds the bucket (its lineage) or none does;
+    /// returns whether that changed.
+    pub fn rival(&mut self, rival: Option<String>) -> bool {
+        let changed = self.rival != rival;
+        self.rival = rival;
+        changed
     }
 
     /// A report arrived at `now` (`wall` on the wall clock); `published` is the revision this
@@ -168,18 +179,22 @@ pub async fn follow(
             _ = tick.tick() => {}
             () = app.cancel.cancelled() => return,
         }
-        let now = registry.lock().expect("edges").view(Instant::now());
+        let (now, rival) = {
+            let registry = registry.lock().expect("edges");
+            (registry.view(Instant::now()), registry.rival.clone())
+        };
         let connected = client.connection_state() == async_nats::connection::State::Connected;
-        let link_now = match link {
-            Some(l) if l.connected == connected => l,
+        let link_now = match &link {
+            Some(l) if l.connected == connected && l.rival == rival => l.clone(),
             _ => wire::NatsLink {
                 connected,
                 since: crate::clock::Clock::wall().now().0,
+                rival,
             },
         };
-        if material(&now) != material(&told) || link != Some(link_now) {
+        if material(&now) != material(&told) || link.as_ref() != Some(&link_now) {
             told.clone_from(&now);
-            link = Some(link_now);
+            link = Some(link_now.clone());
             let _ = app.core.tx.send(CoreMsg::Edges(now, link_now)).await;
         }
     }

@@ -3,17 +3,12 @@
 //! bucket [`BUCKET`] under the rollout's id (where a relay starting up finds the latest) and
 //! published on `cutover.config.ROLLOUT` (the lowest latency to relays already following).
 //!
-//! This task follows the core's config feed and is never waited on: an action is answered
-//! once journaled, whatever NATS does. It publishes the newest document, retrying with backoff
-//! while NATS is away; revisions superseded meanwhile are skipped (a relay needs only the
-//! latest), and every attempt is counted in `/metrics`.
+//! The options, the connection, signing and the bucket's request API live here; the task that
+//! publishes each revision and keeps the bucket holding it is [`super::publisher`].
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use super::AppState;
-use super::stats::Stats;
 use crate::signing::SigningKey;
 use crate::wire::SignedConfig;
 
@@ -46,6 +41,9 @@ pub struct NatsOptions {
     pub creds: Option<PathBuf>,
     /// The control plane calls an edge lost when it has not reported for this long.
     pub edge_lost_after: Duration,
+    /// Publish over a bucket that holds another lineage of this rollout, signed by the same
+    /// key: a standby taking over from a primary that is gone (`--nats-take-over`).
+    pub take_over: bool,
 }
 
 impl Default for NatsOptions {
@@ -54,6 +52,7 @@ impl Default for NatsOptions {
             urls: Vec::new(),
             creds: None,
             edge_lost_after: EDGE_LOST_AFTER,
+            take_over: false,
         }
     }
 }
@@ -169,7 +168,7 @@ pub async fn connect_options(
     Ok(connect)
 }
 
-async fn connect(opts: &NatsOptions) -> Result<async_nats::Client, String> {
+pub(super) async fn connect(opts: &NatsOptions) -> Result<async_nats::Client, String> {
     connect_options(opts, "cutover serve", None)
         .await?
         .connect(opts.addrs()?)
@@ -297,74 +296,6 @@ pub mod kv {
             .status
             .is_some_and(|s| s == async_nats::StatusCode::NOT_FOUND);
         Ok((!missing && !reply.payload.is_empty()).then(|| reply.payload.to_vec()))
-    }
-}
-
-/// Publishes every config revision until the server stops, and follows the edges' reports
-/// into `edges`.
-pub async fn publish(
-    app: Arc<AppState>,
-    opts: NatsOptions,
-    key: Arc<SigningKey>,
-    edges: Arc<std::sync::Mutex<super::edges::Registry>>,
-) {
-    let rollout = app.plan.profile().rollout.id.clone();
-    let client = match connect(&opts).await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "NATS: cannot connect; config fan-out is off");
-            return;
-        }
-    };
-    tokio::spawn(super::edges::follow(
-        app.clone(),
-        client.clone(),
-        opts.clone(),
-        edges,
-    ));
-    let mut config = app.core.config.clone();
-    let mut bucket_ready = false;
-    let mut backoff = Duration::from_millis(50);
-    loop {
-        let feed = config.borrow_and_update().clone();
-        let body = serde_json::to_vec(&sign(&key, feed.frame.as_str())).expect("serializes");
-        loop {
-            let attempt = async {
-                if !bucket_ready {
-                    kv::ensure_bucket(&client).await?;
-                    bucket_ready = true;
-                }
-                client
-                    .publish(subject(&rollout), body.clone().into())
-                    .await
-                    .map_err(|e| e.to_string())?;
-                kv::put(&client, &rollout, body.clone()).await?;
-                Ok::<(), String>(())
-            };
-            match attempt.await {
-                Ok(()) => {
-                    Stats::bump(&app.stats.nats_published);
-                    backoff = Duration::from_millis(50);
-                    break;
-                }
-                Err(e) => {
-                    Stats::bump(&app.stats.nats_publish_errors);
-                    tracing::warn!(error = %e, revision = feed.doc.revision, "NATS: publish failed; retrying");
-                    tokio::select! {
-                        () = tokio::time::sleep(backoff) => {}
-                        () = app.cancel.cancelled() => return,
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                    if config.has_changed().unwrap_or(false) {
-                        break; // a newer revision supersedes this one
-                    }
-                }
-            }
-        }
-        tokio::select! {
-            changed = config.changed() => if changed.is_err() { return },
-            () = app.cancel.cancelled() => return,
-        }
     }
 }
 

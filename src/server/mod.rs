@@ -20,6 +20,7 @@ pub mod ingest;
 pub mod listen;
 pub mod ofrep;
 pub mod published;
+pub mod publisher;
 pub mod split;
 pub mod stats;
 pub mod stream;
@@ -385,10 +386,11 @@ fn start_fanout(
     if let Some(nats) = &opts.nats {
         let key =
             crate::signing::SigningKey::load_or_create(&opts.data).map_err(StartError::Signing)?;
-        tasks.spawn(fanout::publish(
+        tasks.spawn(publisher::publish(
             app.clone(),
             nats.clone(),
             Arc::new(key),
+            opts.data.clone(),
             app.edges.clone(),
         ));
     }

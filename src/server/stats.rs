@@ -24,6 +24,9 @@ pub struct Stats {
     pub nats_published: AtomicU64,
     /// Publish attempts to NATS that failed (each retried).
     pub nats_publish_errors: AtomicU64,
+    /// Times the bucket was found without the latest revision (lost or replaced) and given it
+    /// again.
+    pub nats_bucket_repairs: AtomicU64,
     /// flagd sync streams open now.
     pub flagd_sync_streams: AtomicU64,
     /// OFREP event-stream clients connected now.

@@ -65,12 +65,16 @@ pub struct Edge {
 
 /// The control plane's own link to NATS, which carries its revisions to the edges and their
 /// reports back: while it is down, no edge can be reached or heard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NatsLink {
     /// Whether the control plane is connected to NATS now.
     pub connected: bool,
     /// The control plane's wall clock when it last connected or lost the connection.
     pub since: Millis,
+    /// When another control plane publishes this rollout (the bucket holds its lineage,
+    /// signed by the same key): that lineage. This one then publishes nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rival: Option<String>,
 }
 
 /// An edge's `GET /healthz`: always 200 while it can serve; `stale` says the document may be

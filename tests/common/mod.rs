@@ -6,6 +6,7 @@
 
 pub mod dashboard;
 pub mod external;
+pub mod fleet;
 pub mod sdk;
 pub mod server;
 pub mod walk;

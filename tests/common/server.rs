@@ -93,6 +93,20 @@ impl TestServer {
         format!("{}{path}", self.base)
     }
 
+    /// `GET /metrics`, as text.
+    pub async fn metrics(&self, token: &str) -> String {
+        super::get_text(&self.http, &self.url("/metrics"), token).await
+    }
+
+    /// One series' value in `/metrics` (0 when absent).
+    pub async fn metric(&self, token: &str, series: &str) -> u64 {
+        let text = self.metrics(token).await;
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, serde_json::Value) {
         let mut r = self.http.get(self.url(path));
         if let Some(t) = token {

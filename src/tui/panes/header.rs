@@ -96,12 +96,21 @@ fn closed_loop(ui: &State, narrow: bool) -> Option<Span<'static>> {
 
 /// The edge relays when any is not live: `EDGES 3/4 · eu-2 lost`; nothing when all are (or
 /// there are none). When the control plane has lost NATS itself, that is said instead: no edge
-/// can be reached or heard, whatever their last status (without the time on a `narrow` line).
+/// can be reached or heard, whatever their last status (without the time on a `narrow` line);
+/// and when another control plane publishes the rollout, that this one does not.
 fn edges(ui: &State, narrow: bool) -> Option<Span<'static>> {
     let t = &ui.look.theme;
     let state = &ui.snap.as_ref()?.state;
     let edges = &state.edges;
-    if let Some(link) = state.nats.filter(|l| !l.connected) {
+    if let Some(rival) = state.nats.as_ref().and_then(|l| l.rival.as_ref()) {
+        let text = if narrow {
+            format!(" NOT PUBLISHING · rival {rival} ")
+        } else {
+            format!(" NOT PUBLISHING: lineage {rival} of another control plane holds the bucket ")
+        };
+        return Some(Span::styled(text, t.strong(t.crit)));
+    }
+    if let Some(link) = state.nats.as_ref().filter(|l| !l.connected) {
         let since = chrono::DateTime::from_timestamp_millis(link.since)
             .filter(|_| !narrow)
             .map(|d| format!(" since {}", d.format("%H:%M:%S")))
