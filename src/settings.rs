@@ -86,6 +86,11 @@ pub const KEYS: &[&str] = &[
     "bell",
     "flash",
     "keep_incidents",
+    "nats",
+    "nats_creds",
+    "edge_report_every",
+    "edge_stale_after",
+    "edge_lost_after",
 ];
 
 /// The default config file path.
