@@ -155,11 +155,17 @@ pub struct Running {
 }
 
 /// The rollout to follow: the one asked for, or the only one in the bucket.
-async fn rollout(client: &async_nats::Client, asked: Option<String>) -> Result<String, StartError> {
+async fn rollout(
+    client: &async_nats::Client,
+    asked: Option<String>,
+    nats: &fanout::NatsOptions,
+) -> Result<String, StartError> {
     if let Some(r) = asked {
         return Ok(r);
     }
-    let keys = kv::keys(client).await.map_err(StartError::Nats)?;
+    let keys = kv::keys(client)
+        .await
+        .map_err(|e| StartError::Nats(unanswered(&e, nats)))?;
     match keys.as_slice() {
         [one] => Ok(one.clone()),
         [] => Err(StartError::Nats(format!(
@@ -171,6 +177,21 @@ async fn rollout(client: &async_nats::Client, asked: Option<String>) -> Result<S
             fanout::BUCKET,
             many.join(", ")
         ))),
+    }
+}
+
+/// A NATS request's error for people: a timeout says what to check, since a server that is
+/// down, a refused password, an untrusted certificate and a server without JetStream all look
+/// alike from here.
+fn unanswered(error: &str, nats: &fanout::NatsOptions) -> String {
+    if error.contains("timed out") {
+        format!(
+            "{} did not answer within {} s: is nats-server running there, with JetStream (`-js`)? A refused user or password is logged above; an untrusted certificate only in nats-server's log (pass --ca-cert for a private CA)",
+            nats.shown(),
+            fanout::REQUEST_TIMEOUT.as_secs()
+        )
+    } else {
+        error.to_owned()
     }
 }
 
@@ -205,7 +226,7 @@ pub async fn start(
     opts.nats.check().map_err(StartError::Nats)?;
     let (reconnected_tx, reconnected) = mpsc::channel(1);
     let client = connect(&opts, reconnected_tx).await?;
-    let rollout = rollout(&client, opts.rollout.clone()).await?;
+    let rollout = rollout(&client, opts.rollout.clone(), &opts.nats).await?;
     let mut subscription = client
         .subscribe(fanout::subject(&rollout))
         .await
