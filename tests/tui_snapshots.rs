@@ -148,7 +148,7 @@ fn the_header_tells_the_truth_about_freshness() {
     assert_eq!(
         data_state(&outage),
         DataState::NoData {
-            age_ms: 12_000,
+            age_ms: Some(12_000),
             silent: vec!["simulator".into()]
         }
     );
@@ -162,6 +162,11 @@ fn the_header_tells_the_truth_about_freshness() {
         "{screen}"
     );
     insta::assert_snapshot!("metrics_outage_200x50", screen);
+    // No data since the dashboard started: there is no age to tell.
+    outage.history.data_at = 0;
+    let first = render(&outage, 200, 50);
+    let first = first.lines().next().unwrap();
+    assert!(first.contains("NO DATA yet · simulator silent"), "{first}");
 
     let mut partial = fixed_app();
     partial.snap.as_mut().unwrap().freshness = Some(freshness(0, 12, 9));

@@ -25,8 +25,8 @@ pub enum DataState {
     },
     /// Windows come, but the exposed cohorts had no values for `age_ms`.
     NoData {
-        /// Time since data last came.
-        age_ms: i64,
+        /// Time since data last came; none when none ever did (since the dashboard started).
+        age_ms: Option<i64>,
         /// The sources that said nothing or failed.
         silent: Vec<String>,
     },
@@ -77,7 +77,7 @@ pub fn data_state(ui: &State) -> DataState {
     }
     if f.exposed > 0 && f.with_data == 0 {
         return DataState::NoData {
-            age_ms: age(ui.history.data_at),
+            age_ms: (ui.history.data_at > 0).then(|| age(ui.history.data_at)),
             silent: f.silent().into_iter().map(str::to_owned).collect(),
         };
     }

@@ -39,10 +39,8 @@ fn connection(ui: &State) -> Span<'static> {
             } else {
                 format!(" · {} silent", silent.join(", "))
             };
-            (
-                format!(" NO DATA {}{who} ", human(age_ms)),
-                t.strong(t.warn),
-            )
+            let how_long = age_ms.map_or_else(|| "yet".to_owned(), human);
+            (format!(" NO DATA {how_long}{who} "), t.strong(t.warn))
         }
         DataState::Partial { with, exposed } => (
             format!(" LIVE · data for {with}/{exposed} cohorts "),
