@@ -460,7 +460,7 @@ fn a_lost_edge_shows_in_the_header() {
         let screen = common::dashboard::render(&state, w, h);
         let first = screen.lines().next().unwrap();
         let said = if w < 120 {
-            "NOT PUBLISHING · rival 7e33fdc939bd"
+            "NOT PUBLISHING · rival"
         } else {
             "NOT PUBLISHING: lineage 7e33fdc939bd of another control plane holds the bucket"
         };

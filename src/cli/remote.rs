@@ -63,6 +63,12 @@ pub fn describe(s: &StateView) -> String {
     if !s.kill_switches.is_empty() {
         let _ = writeln!(out, "kill switches engaged: {}", s.kill_switches.join(", "));
     }
+    if let Some(rival) = s.nats.as_ref().and_then(|l| l.rival.as_ref()) {
+        let _ = writeln!(
+            out,
+            "NOT PUBLISHING: lineage {rival} of another control plane holds the NATS bucket (this one publishes nothing; --nats-take-over claims it)"
+        );
+    }
     if let Some(link) = s.nats.as_ref().filter(|l| !l.connected) {
         let since = chrono::DateTime::from_timestamp_millis(link.since)
             .map(|d| d.format(" since %H:%M:%S UTC").to_string())

@@ -102,7 +102,7 @@ fn edges(ui: &State, narrow: bool) -> Option<Span<'static>> {
     let edges = &state.edges;
     if let Some(rival) = state.nats.as_ref().and_then(|l| l.rival.as_ref()) {
         let text = if narrow {
-            format!(" NOT PUBLISHING · rival {rival} ")
+            " NOT PUBLISHING · rival ".to_owned()
         } else {
             format!(" NOT PUBLISHING: lineage {rival} of another control plane holds the bucket ")
         };
