@@ -21,6 +21,10 @@ use crate::wire::{self, EdgeReport, EdgeStatus, Millis};
 /// whatever is published on the subject).
 pub const MAX_EDGES: usize = 4096;
 
+/// A lost edge is forgotten after this many lost thresholds (10 minutes by default): an edge
+/// taken away for good stops counting in the closed loop's denominators.
+pub const FORGET_AFTER_LOST: u32 = 100;
+
 #[derive(Debug, Clone)]
 struct Seen {
     report: EdgeReport,
@@ -99,6 +103,13 @@ impl Registry {
                 delivered,
             },
         );
+    }
+
+    /// Forgets the edges silent for [`FORGET_AFTER_LOST`] lost thresholds as of `now`.
+    pub fn forget(&mut self, now: Instant) {
+        let gone = self.lost_after * FORGET_AFTER_LOST;
+        self.seen
+            .retain(|_, s| now.saturating_duration_since(s.heard) <= gone);
     }
 
     /// Every edge as of `now`.
@@ -180,7 +191,8 @@ pub async fn follow(
             () = app.cancel.cancelled() => return,
         }
         let (now, rival) = {
-            let registry = registry.lock().expect("edges");
+            let mut registry = registry.lock().expect("edges");
+            registry.forget(Instant::now());
             (registry.view(Instant::now()), registry.rival.clone())
         };
         let connected = client.connection_state() == async_nats::connection::State::Connected;
@@ -267,5 +279,19 @@ mod tests {
             r.heard(report(&format!("e{i}"), 1, 0, 0), t0, 0, None);
         }
         assert_eq!(r.view(t0).len(), MAX_EDGES);
+    }
+
+    #[test]
+    fn an_edge_lost_for_long_is_forgotten() {
+        let t0 = Instant::now();
+        let mut r = Registry::new(Duration::from_secs(6));
+        r.heard(report("gone", 1, 10, 10), t0, 0, None);
+        r.forget(t0 + Duration::from_secs(6 * 99));
+        assert_eq!(
+            r.view(t0 + Duration::from_secs(6 * 99))[0].status,
+            EdgeStatus::Lost
+        );
+        r.forget(t0 + Duration::from_secs(6 * 101));
+        assert!(r.view(t0 + Duration::from_secs(6 * 101)).is_empty());
     }
 }
