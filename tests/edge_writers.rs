@@ -123,6 +123,18 @@ async fn a_second_control_plane_publishes_nothing_until_it_takes_over() {
         "the edge keeps following the first"
     );
     assert_eq!(rival_of(&fleet.cp).await, None);
+    // The second hears the edge, and that it serves the first's lineage, not its own: its
+    // kill reached nobody.
+    eventually(
+        "the second lists the edge on the first's lineage",
+        WAIT,
+        || async {
+            let (_, state) = second.get("/v1/state", Some(ALICE)).await;
+            state["edges"][0]["lineage"].as_str() == Some(first.as_str())
+                && state["lineage"].as_str() != Some(first.as_str())
+        },
+    )
+    .await;
 
     // A standby told to take over does; the first one then stands down.
     let third = another_control_plane(&fleet, true).await;

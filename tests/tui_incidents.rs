@@ -261,10 +261,12 @@ fn after_a_kill_the_header_shows_how_far_it_got() {
         "{header}"
     );
     // Then the edges report: one has it everywhere, one is lost and named.
+    let lineage = state.snap.as_ref().unwrap().state.lineage.clone();
     let edge = |id: &str, status, revision, n, ms| cutover::wire::Edge {
         id: id.into(),
         status,
         revision,
+        lineage: lineage.clone(),
         subscribers: n,
         sent: n,
         delivered_ms: ms,
@@ -369,10 +371,12 @@ fn observe_only_alerts_say_so() {
 fn a_lost_edge_shows_in_the_header() {
     let mut state = fixed_app();
     let at = state.snap.as_ref().unwrap().now;
+    let lineage = state.snap.as_ref().unwrap().state.lineage.clone();
     let edge = |id: &str, status| cutover::wire::Edge {
         id: id.into(),
         status,
         revision: 5,
+        lineage: lineage.clone(),
         subscribers: 10,
         sent: 10,
         delivered_ms: None,

@@ -27,7 +27,7 @@ pub struct EdgeArgs {
     /// NATS to follow: one URL or several, comma-separated.
     #[arg(long, value_name = "URL[,URL…]")]
     nats: Option<String>,
-    /// NATS credentials file (nkeys), if NATS wants one.
+    /// NATS credentials file (a `.creds` file: user JWT and nkey seed), if NATS wants one.
     #[arg(long, value_name = "FILE")]
     nats_creds: Option<PathBuf>,
     /// The control plane's public key (DATA_DIR/config-signing.pub of `cutover serve`):

@@ -271,6 +271,11 @@ pub async fn act(client: &Client, request: ActionRequest) -> Result<ExitCode> {
                 ),
                 (None, false) => println!("{text} done: revision {}", reply.revision),
             }
+            if let Some(rival) = reply.state.nats.as_ref().and_then(|l| l.rival.as_ref()) {
+                eprintln!(
+                    "warning: this control plane is NOT PUBLISHING (lineage {rival} of another one holds the NATS bucket): apps behind edges do not get this revision"
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => outcome(e),

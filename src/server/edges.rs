@@ -129,6 +129,7 @@ impl Registry {
                     id: id.clone(),
                     status,
                     revision: s.report.revision,
+                    lineage: s.report.lineage.clone(),
                     subscribers: s.report.subscribers,
                     sent: s.report.sent,
                     delivered_ms: s

@@ -134,6 +134,9 @@ pub async fn publish(
             Ok(Bucket::Rival(other)) => {
                 let said = edges.lock().expect("edges").rival(Some(other.clone()));
                 if said {
+                    eprintln!(
+                        "cutover serve: NOT PUBLISHING: the NATS bucket holds lineage {other} of this rollout, signed by this key: another control plane publishes it (start this one with --nats-take-over if the other is gone for good)"
+                    );
                     tracing::error!(
                         rival = %other,
                         "NATS: the bucket holds lineage {other} of this rollout, signed by this key: another control plane publishes it; not publishing (start this one with --nats-take-over if the other is gone for good)"

@@ -16,6 +16,8 @@ pub struct Reach {
     pub edges_done: usize,
     /// Lost edges, by id.
     pub lost: Vec<String>,
+    /// Edges serving another lineage than the control plane's (another control plane's), by id.
+    pub elsewhere: Vec<String>,
     /// Subscribers on the control plane and every edge (lost ones as last reported).
     pub subscribers: usize,
     /// How many have the revision.
@@ -26,20 +28,25 @@ pub struct Reach {
     pub complete: bool,
 }
 
-/// Sums `delivery` (for `revision` or later) over the control plane and its edges.
+/// Sums `delivery` (for `revision` or later, of `lineage`) over the control plane and its
+/// edges. An edge on another lineage has none of it, whatever its revision number.
 #[must_use]
-pub fn reach(delivery: &Delivery, revision: u64) -> Reach {
+pub fn reach(delivery: &Delivery, revision: u64, lineage: &str) -> Reach {
     let mut r = Reach {
         edges: delivery.edges.len(),
         edges_done: 0,
         lost: Vec::new(),
+        elsewhere: Vec::new(),
         subscribers: delivery.subscribers,
         sent: delivery.sent,
         elapsed_ms: delivery.elapsed_ms,
         complete: delivery.complete,
     };
     for e in &delivery.edges {
-        let has = e.revision >= revision;
+        let has = e.lineage == lineage && e.revision >= revision;
+        if e.lineage != lineage {
+            r.elsewhere.push(e.id.clone());
+        }
         r.subscribers += e.subscribers;
         if has {
             r.sent += e.sent.min(e.subscribers);
@@ -117,8 +124,15 @@ impl Reach {
         let mut text = String::new();
         if self.edges > 0 {
             let _ = write!(text, "{}/{} edges", self.edges_done, self.edges);
+            let mut why = Vec::new();
             if !self.lost.is_empty() {
-                let _ = write!(text, " ({} lost)", first_two(&self.lost));
+                why.push(format!("{} lost", first_two(&self.lost)));
+            }
+            if !self.elsewhere.is_empty() {
+                why.push(format!("{} on another lineage", first_two(&self.elsewhere)));
+            }
+            if !why.is_empty() {
+                let _ = write!(text, " ({})", why.join("; "));
             }
             text.push_str(" · ");
         }
@@ -154,6 +168,7 @@ mod tests {
             id: id.into(),
             status,
             revision,
+            lineage: "l".into(),
             subscribers: n,
             sent: n,
             delivered_ms: ms,
@@ -176,7 +191,7 @@ mod tests {
                 edge("us-2", EdgeStatus::Stale, 9, 10_000, Some(55.0)),
             ],
         };
-        let r = reach(&d, 9);
+        let r = reach(&d, 9, "l");
         assert_eq!(
             r.words(),
             "3/4 edges (eu-2 lost) · sent to 29,870/30,000 subscribers in 61 ms"
@@ -198,10 +213,30 @@ mod tests {
                 edge("eu-2", EdgeStatus::Lost, 5, 200, Some(12.4)),
             ],
         };
-        let r = reach(&d, 5);
+        let r = reach(&d, 5, "l");
         assert_eq!(
             r.words(),
             "1/2 edges (eu-2 lost) · sent to 500/500 subscribers in 12 ms"
+        );
+        assert!(!r.complete);
+    }
+
+    #[test]
+    fn an_edge_on_another_lineage_has_none_of_this_one() {
+        let mut other = edge("eu-4", EdgeStatus::Live, 7, 20, Some(3.0));
+        other.lineage = "m".into();
+        let d = Delivery {
+            revision: 3,
+            subscribers: 0,
+            sent: 0,
+            elapsed_ms: None,
+            complete: true,
+            edges: vec![edge("eu-1", EdgeStatus::Live, 3, 10, Some(2.0)), other],
+        };
+        let r = reach(&d, 3, "l");
+        assert_eq!(
+            r.words(),
+            "1/2 edges (eu-4 on another lineage) · sent to 10/30 subscribers in 2 ms"
         );
         assert!(!r.complete);
     }
@@ -216,7 +251,7 @@ mod tests {
             complete: true,
             edges: Vec::new(),
         };
-        let r = reach(&d, 3);
+        let r = reach(&d, 3, "l");
         assert_eq!(r.words(), "sent to 1,204/1,204 subscribers in 43 ms");
         assert_eq!(took(10_537.0), "10.5 s");
         assert_eq!(took(999.4), "999 ms");
@@ -228,7 +263,10 @@ mod tests {
             edges: vec![edge("eu-1", EdgeStatus::Live, 3, 0, Some(2.0))],
             ..d
         };
-        assert_eq!(reach(&nobody, 3).words(), "1/1 edges · no app subscribed");
+        assert_eq!(
+            reach(&nobody, 3, "l").words(),
+            "1/1 edges · no app subscribed"
+        );
         assert_eq!(grouped(1_000_000), "1,000,000");
     }
 }

@@ -52,6 +52,9 @@ pub struct Edge {
     pub status: EdgeStatus,
     /// The revision it last said it serves.
     pub revision: u64,
+    /// That revision's lineage: another one than the control plane's means the edge follows
+    /// another control plane (or one it cannot leave), and has none of this one's revisions.
+    pub lineage: String,
     /// Its config subscribers.
     pub subscribers: usize,
     /// How many of them have `revision`.

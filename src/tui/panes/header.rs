@@ -76,7 +76,8 @@ fn closed_loop(ui: &State, narrow: bool) -> Option<Span<'static>> {
             t.strong(t.crit),
         ),
         Some(d) => {
-            let reach = super::super::reach::reach(d, l.revision);
+            let lineage = ui.snap.as_ref().map_or("", |s| s.state.lineage.as_str());
+            let reach = super::super::reach::reach(d, l.revision, lineage);
             let style = if reach.complete && reach.subscribers > 0 {
                 t.strong(t.ok)
             } else {
@@ -123,14 +124,16 @@ fn edges(ui: &State, narrow: bool) -> Option<Span<'static>> {
             t.strong(t.crit),
         ));
     }
+    let elsewhere =
+        |e: &&crate::wire::Edge| !state.lineage.is_empty() && e.lineage != state.lineage;
     let troubled: Vec<String> = edges
         .iter()
-        .filter(|e| e.status != EdgeStatus::Live)
+        .filter(|e| e.status != EdgeStatus::Live || elsewhere(e))
         .map(|e| {
-            let how = if e.status == EdgeStatus::Lost {
-                "lost"
-            } else {
-                "stale"
+            let how = match e.status {
+                EdgeStatus::Lost => "lost",
+                EdgeStatus::Stale => "stale",
+                EdgeStatus::Live => "other lineage",
             };
             format!("{} {how}", e.id)
         })
