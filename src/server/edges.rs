@@ -197,6 +197,13 @@ pub async fn follow(
             (registry.view(Instant::now()), registry.rival.clone())
         };
         let connected = client.connection_state() == async_nats::connection::State::Connected;
+        app.stats
+            .nats_connected
+            .store(u64::from(connected), std::sync::atomic::Ordering::Relaxed);
+        app.stats.nats_not_publishing.store(
+            u64::from(rival.is_some()),
+            std::sync::atomic::Ordering::Relaxed,
+        );
         let link_now = match &link {
             Some(l) if l.connected == connected && l.rival == rival => l.clone(),
             _ => wire::NatsLink {

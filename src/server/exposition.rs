@@ -142,7 +142,7 @@ fn counters(o: &mut String, s: &Stats) {
 
 /// The counters and gauges with one series each: name, type, help, value.
 #[expect(clippy::too_many_lines, reason = "a table: one entry per series")]
-fn singles(s: &Stats) -> [(&'static str, &'static str, &'static str, &AtomicU64); 17] {
+fn singles(s: &Stats) -> [(&'static str, &'static str, &'static str, &AtomicU64); 19] {
     [
         (
             "cutover_stream_clients",
@@ -191,6 +191,18 @@ fn singles(s: &Stats) -> [(&'static str, &'static str, &'static str, &AtomicU64)
             "counter",
             "Times the bucket was found without the latest revision (lost or replaced) and given it again.",
             &s.nats_bucket_repairs,
+        ),
+        (
+            "cutover_nats_connected",
+            "gauge",
+            "1 while the control plane is connected to NATS.",
+            &s.nats_connected,
+        ),
+        (
+            "cutover_nats_not_publishing",
+            "gauge",
+            "1 while another control plane's lineage holds the bucket and this one publishes nothing.",
+            &s.nats_not_publishing,
         ),
         (
             "cutover_flagd_sync_streams",

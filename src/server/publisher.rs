@@ -108,6 +108,7 @@ pub async fn publish(
     let mut check = tokio::time::interval(check_every(&opts));
     check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut published: Option<Vec<u8>> = None;
+    let mut unreadable = false;
     loop {
         let feed = config.borrow_and_update().clone();
         let lineage = feed.doc.lineage.clone();
@@ -120,10 +121,17 @@ pub async fn publish(
             .map(|held| judge(held.as_deref(), &body, &lineage, &mine, &trust));
         let fresh = published.as_ref() != Some(&body);
         let verdict_read = verdict.is_ok();
+        let was_unreadable = std::mem::replace(&mut unreadable, !verdict_read);
         match verdict {
             Err(e) => {
                 Stats::bump(&app.stats.nats_publish_errors);
                 tracing::debug!(error = %e, "NATS: the bucket cannot be read; trying again");
+                if !was_unreadable {
+                    eprintln!(
+                        "cutover serve: NATS: the bucket cannot be read yet ({e}{}); revisions are published once it can",
+                        hint(&e)
+                    );
+                }
             }
             Ok(Bucket::Rival(other)) if take_over => {
                 tracing::warn!(rival = %other, "NATS: taking the bucket over from lineage {other} (--nats-take-over)");
@@ -134,13 +142,7 @@ pub async fn publish(
             Ok(Bucket::Rival(other)) => {
                 let said = edges.lock().expect("edges").rival(Some(other.clone()));
                 if said {
-                    eprintln!(
-                        "cutover serve: NOT PUBLISHING: the NATS bucket holds lineage {other} of this rollout, signed by this key: another control plane publishes it (start this one with --nats-take-over if the other is gone for good)"
-                    );
-                    tracing::error!(
-                        rival = %other,
-                        "NATS: the bucket holds lineage {other} of this rollout, signed by this key: another control plane publishes it; not publishing (start this one with --nats-take-over if the other is gone for good)"
-                    );
+                    say_rival(&other);
                 }
             }
             Ok(Bucket::Current) if !fresh => {}
@@ -195,6 +197,7 @@ async fn publish_one(
     config: &mut tokio::sync::watch::Receiver<Arc<super::apps::ConfigFeed>>,
 ) -> Option<()> {
     let mut backoff = Duration::from_millis(50);
+    let mut said = false;
     loop {
         let attempt = async {
             kv::ensure_bucket(client).await?;
@@ -212,6 +215,13 @@ async fn publish_one(
             Err(e) => {
                 Stats::bump(&app.stats.nats_publish_errors);
                 tracing::warn!(error = %e, revision, "NATS: publish failed; retrying");
+                if !said {
+                    said = true;
+                    eprintln!(
+                        "cutover serve: NATS: cannot publish revision {revision} yet: {e}{}; retrying in the background",
+                        hint(&e)
+                    );
+                }
                 tokio::select! {
                     () = tokio::time::sleep(backoff) => {}
                     () = app.cancel.cancelled() => return None,
@@ -222,6 +232,28 @@ async fn publish_one(
                 }
             }
         }
+    }
+}
+
+/// Says once that another control plane holds the bucket.
+fn say_rival(other: &str) {
+    eprintln!(
+        "cutover serve: NOT PUBLISHING: the NATS bucket holds lineage {other} of this rollout, signed by this key: another control plane publishes it (start this one with --nats-take-over if the other is gone for good)"
+    );
+    tracing::error!(
+        rival = %other,
+        "NATS: the bucket holds lineage {other} of this rollout, signed by this key: another control plane publishes it; not publishing (start this one with --nats-take-over if the other is gone for good)"
+    );
+}
+
+/// What to check for a NATS error, if anything comes to mind.
+fn hint(error: &str) -> &'static str {
+    if error.contains("no responders") {
+        " — is JetStream on there (`nats-server -js`)?"
+    } else if error.contains("timed out") {
+        " — is nats-server running and reachable?"
+    } else {
+        ""
     }
 }
 

@@ -27,6 +27,10 @@ pub struct Stats {
     /// Times the bucket was found without the latest revision (lost or replaced) and given it
     /// again.
     pub nats_bucket_repairs: AtomicU64,
+    /// 1 while the control plane is connected to NATS (with `--nats`).
+    pub nats_connected: AtomicU64,
+    /// 1 while another control plane's lineage holds the bucket and this one publishes nothing.
+    pub nats_not_publishing: AtomicU64,
     /// flagd sync streams open now.
     pub flagd_sync_streams: AtomicU64,
     /// OFREP event-stream clients connected now.

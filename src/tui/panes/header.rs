@@ -175,8 +175,10 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
     let narrow = area.width < 120;
     let essential: Vec<Span> = closed_loop(ui, narrow)
         .into_iter()
-        .chain([connection(ui)])
+        // NATS down or another control plane publishing is why a kill does not arrive: it
+        // comes before the data's freshness on a short line.
         .chain(edges(ui, narrow))
+        .chain([connection(ui)])
         .chain(
             ui.look
                 .read_only
