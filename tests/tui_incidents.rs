@@ -307,6 +307,25 @@ fn after_a_kill_the_header_shows_how_far_it_got() {
             );
         }
     }
+    // NATS goes down: why the rest is not arriving comes first, even at 80 columns.
+    let edges = state.snap.as_ref().unwrap().state.edges.clone();
+    update(
+        &mut state,
+        Msg::Stream(Update::Message(ServerMessage::Edges {
+            seq: 104,
+            edges,
+            nats: Some(cutover::wire::NatsLink {
+                connected: false,
+                since: at,
+                rival: None,
+            }),
+        })),
+    );
+    for (w, h) in [(200, 50), (80, 24)] {
+        let header = common::dashboard::render(&state, w, h);
+        let first = header.lines().next().unwrap();
+        assert!(first.contains("NATS DOWN"), "{w}x{h}: {first}");
+    }
 }
 
 /// A snapshot after a reconnect repeats history: incidents are not counted twice, and a loop

@@ -152,6 +152,36 @@ fn edges(ui: &State, narrow: bool) -> Option<Span<'static>> {
     ))
 }
 
+/// What must show on the first line, in order: the state, the data and the loop always fit
+/// (the control plane's address and who you are give way first when the line is short).
+fn essential(ui: &State, narrow: bool) -> Vec<Span<'static>> {
+    let t = &ui.look.theme;
+    // NATS down or another control plane publishing is why a kill does not arrive: it comes
+    // first on a short line, before the loop it explains; lost edges come after the loop,
+    // which names them too.
+    let nats_trouble = ui
+        .snap
+        .as_ref()
+        .and_then(|s| s.state.nats.as_ref())
+        .is_some_and(|l| l.rival.is_some() || !l.connected);
+    let (first, after) = if nats_trouble {
+        (edges(ui, narrow), None)
+    } else {
+        (None, edges(ui, narrow))
+    };
+    first
+        .into_iter()
+        .chain(closed_loop(ui, narrow))
+        .chain(after)
+        .chain([connection(ui)])
+        .chain(
+            ui.look
+                .read_only
+                .then(|| Span::styled(" READ-ONLY", t.strong(t.warn))),
+        )
+        .collect()
+}
+
 /// The control plane's address without the scheme, for the header.
 fn host(url: &str) -> &str {
     url.split_once("://").map_or(url, |(_, rest)| rest)
@@ -170,21 +200,8 @@ pub fn render(f: &mut Frame, area: Rect, ui: &State) {
             None,
         ),
     };
-    // What must show, then what may: the control plane's address and who you are go first
-    // when the line is short, so that the state, the data and the loop always fit.
     let narrow = area.width < 120;
-    let essential: Vec<Span> = closed_loop(ui, narrow)
-        .into_iter()
-        // NATS down or another control plane publishing is why a kill does not arrive: it
-        // comes before the data's freshness on a short line.
-        .chain(edges(ui, narrow))
-        .chain([connection(ui)])
-        .chain(
-            ui.look
-                .read_only
-                .then(|| Span::styled(" READ-ONLY", t.strong(t.warn))),
-        )
-        .collect();
+    let essential = essential(ui, narrow);
     let host_span = ui
         .snap
         .as_ref()
