@@ -212,6 +212,10 @@ fn x_acknowledges_and_acks_a_firing_alert_on_the_server() {
 /// The closed loop: after a kill the header says ROLLING BACK while it is in flight, then how
 /// many config subscribers the new revision was sent to, and how fast.
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one story: the kill, its delivery here and at the edges, then NATS"
+)]
 fn after_a_kill_the_header_shows_how_far_it_got() {
     use cutover::wire::Delivery;
     let mut state = fixed_app();
