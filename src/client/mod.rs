@@ -27,6 +27,9 @@ pub const PREVIEW_TIMEOUT: Duration = Duration::from_secs(2);
 /// How many times an action is resent after the connection was lost before an answer came.
 const RESENDS: usize = 2;
 
+/// The stream's read buffer (tungstenite reads in 128 KiB chunks otherwise).
+const READ_BUFFER: usize = 8 * 1024;
+
 /// Why a call did not succeed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -227,8 +230,17 @@ impl Client {
         } else {
             None
         };
-        match tokio_tungstenite::connect_async_tls_with_config(request, None, false, connector)
-            .await
+        // tungstenite reads in 128 KiB chunks by default, and its buffer keeps whatever it
+        // grew to; the stream's frames are small but for the snapshot.
+        let config =
+            tungstenite::protocol::WebSocketConfig::default().read_buffer_size(READ_BUFFER);
+        match tokio_tungstenite::connect_async_tls_with_config(
+            request,
+            Some(config),
+            false,
+            connector,
+        )
+        .await
         {
             Ok((stream, _)) => Ok(stream),
             Err(tungstenite::Error::Http(response)) => {
