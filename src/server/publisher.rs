@@ -76,6 +76,10 @@ fn check_every(opts: &NatsOptions) -> Duration {
 
 /// Publishes every config revision until the server stops, keeps the bucket holding it, and
 /// follows the edges' reports into `edges`.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one loop: sign, read back, judge, publish, wait"
+)]
 pub async fn publish(
     app: Arc<AppState>,
     opts: NatsOptions,
@@ -98,109 +102,148 @@ pub async fn publish(
         edges.clone(),
     ));
     let trust = TrustedKey::parse(key.public()).expect("our own key");
-    let mut mine: Vec<String> = std::fs::read_to_string(data.join(LINEAGE_FILE))
-        .map(|s| s.trim().to_owned())
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect();
+    let mut mine = published_lineages(&data);
     let mut take_over = opts.take_over;
     let mut config = app.core.config.clone();
     let mut check = tokio::time::interval(check_every(&opts));
     check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut signed: Option<(u64, String, Vec<u8>)> = None;
     let mut published: Option<Vec<u8>> = None;
+    let mut bucket_ready = false;
     let mut unreadable = false;
+    // Read back at start and every check, never before a new revision: a kill goes at once.
+    let mut rival: Option<String> = None;
+    let mut read_back = true;
+    let to = Target {
+        client: &client,
+        rollout: &rollout,
+    };
     loop {
         let feed = config.borrow_and_update().clone();
-        let lineage = feed.doc.lineage.clone();
-        let body =
-            serde_json::to_vec(&fanout::sign(&key, feed.frame.as_str())).expect("serializes");
-        // Unreadable now (NATS away): nothing is published blind — a rival's document could
-        // be there — until the bucket can be read again, at the next check.
-        let verdict = kv::get(&client, &rollout)
-            .await
-            .map(|held| judge(held.as_deref(), &body, &lineage, &mine, &trust));
-        let fresh = published.as_ref() != Some(&body);
-        let verdict_read = verdict.is_ok();
-        let was_unreadable = std::mem::replace(&mut unreadable, !verdict_read);
-        match verdict {
-            Err(e) => {
-                Stats::bump(&app.stats.nats_publish_errors);
-                tracing::debug!(error = %e, "NATS: the bucket cannot be read; trying again");
-                if !was_unreadable {
-                    eprintln!(
-                        "cutover serve: NATS: the bucket cannot be read yet ({e}{}); revisions are published once it can",
-                        hint(&e)
-                    );
-                }
+        let (_, lineage, body) = sign_once(&mut signed, &key, &feed);
+        let fresh = published.as_ref() != Some(body);
+        let verdict = if read_back {
+            let verdict = judge_bucket(&app, &client, &rollout, &mut unreadable, |held| {
+                judge(held, body, lineage, &mine, &trust)
+            })
+            .await;
+            // The flag claims the bucket at start only: a control plane that takes over
+            // later wins.
+            if verdict
+                .as_ref()
+                .is_some_and(|v| !matches!(v, Bucket::Rival(_)))
+            {
+                take_over = false;
             }
-            Ok(Bucket::Rival(other)) if take_over => {
+            verdict
+        } else if rival.is_some() {
+            None
+        } else {
+            Some(Bucket::Repair)
+        };
+        match verdict {
+            None => {}
+            Some(Bucket::Rival(other)) if take_over => {
                 tracing::warn!(rival = %other, "NATS: taking the bucket over from lineage {other} (--nats-take-over)");
                 mine.push(other);
                 take_over = false;
                 continue;
             }
-            Ok(Bucket::Rival(other)) => {
-                let said = edges.lock().expect("edges").rival(Some(other.clone()));
-                if said {
+            Some(Bucket::Rival(other)) => {
+                if edges.lock().expect("edges").rival(Some(other.clone())) {
                     say_rival(&other);
                 }
+                rival = Some(other);
             }
-            Ok(Bucket::Current) if !fresh => {}
-            Ok(Bucket::Current | Bucket::Repair) => {
+            Some(Bucket::Current) if !fresh => {}
+            Some(Bucket::Current | Bucket::Repair) => {
+                rival = None;
                 edges.lock().expect("edges").rival(None);
-                if !fresh {
+                if read_back && !fresh {
                     tracing::warn!(
                         revision = feed.doc.revision,
                         "NATS: the bucket lost or replaced the latest revision; putting it back"
                     );
                     Stats::bump(&app.stats.nats_bucket_repairs);
+                    bucket_ready = false; // its stream may be gone with NATS' store
                 }
-                if publish_one(
-                    &app,
-                    &client,
-                    &rollout,
-                    &body,
-                    feed.doc.revision,
-                    &mut config,
-                )
-                .await
-                .is_none()
+                let revision = feed.doc.revision;
+                if publish_one(&app, &to, (revision, body), &mut bucket_ready, &mut config)
+                    .await
+                    .is_none()
                 {
                     return;
                 }
                 if !config.has_changed().unwrap_or(false) {
-                    published = Some(body);
-                    remember(&data, &lineage, &mut mine);
+                    published = Some(body.clone());
+                    remember(&data, lineage, &mut mine);
                 }
             }
         }
-        // The flag claims the bucket at start only: a control plane that takes over later wins.
-        if verdict_read {
-            take_over = false;
-        }
         tokio::select! {
-            changed = config.changed() => if changed.is_err() { return },
-            _ = check.tick() => {}
+            changed = config.changed() => {
+                if changed.is_err() { return }
+                read_back = false;
+            }
+            _ = check.tick() => read_back = true,
             () = app.cancel.cancelled() => return,
         }
     }
+}
+
+/// Reads the bucket back and judges it; `None` when it cannot be read (NATS away): then
+/// nothing is published blind — a rival's document could be there — until the next check.
+/// Says once per spell that the bucket cannot be read.
+async fn judge_bucket(
+    app: &AppState,
+    client: &async_nats::Client,
+    rollout: &str,
+    unreadable: &mut bool,
+    judge: impl FnOnce(Option<&[u8]>) -> Bucket,
+) -> Option<Bucket> {
+    let held = kv::get(client, rollout).await;
+    let was_unreadable = std::mem::replace(unreadable, held.is_err());
+    match held {
+        Ok(held) => Some(judge(held.as_deref())),
+        Err(e) => {
+            Stats::bump(&app.stats.nats_publish_errors);
+            tracing::debug!(error = %e, "NATS: the bucket cannot be read; trying again");
+            if !was_unreadable {
+                eprintln!(
+                    "cutover serve: NATS: the bucket cannot be read yet ({e}{}); revisions are published once it can",
+                    hint(&e)
+                );
+            }
+            None
+        }
+    }
+}
+
+/// Where a document goes: the rollout's subject and key on this connection.
+struct Target<'a> {
+    client: &'a async_nats::Client,
+    rollout: &'a str,
 }
 
 /// Publishes one document on the subject and into the bucket, retrying with backoff until it
 /// is done or a newer revision supersedes it; `None` when the server stops.
 async fn publish_one(
     app: &AppState,
-    client: &async_nats::Client,
-    rollout: &str,
-    body: &[u8],
-    revision: u64,
+    to: &Target<'_>,
+    (revision, body): (u64, &[u8]),
+    bucket_ready: &mut bool,
     config: &mut tokio::sync::watch::Receiver<Arc<super::apps::ConfigFeed>>,
 ) -> Option<()> {
+    let (client, rollout) = (to.client, to.rollout);
     let mut backoff = Duration::from_millis(50);
     let mut said = false;
     loop {
         let attempt = async {
-            kv::ensure_bucket(client).await?;
+            // Made (or checked) once, and again after a failure: not on every revision.
+            if !*bucket_ready {
+                kv::ensure_bucket(client).await?;
+                *bucket_ready = true;
+            }
             client
                 .publish(fanout::subject(rollout), body.to_vec().into())
                 .await
@@ -255,6 +298,31 @@ fn hint(error: &str) -> &'static str {
     } else {
         ""
     }
+}
+
+/// The lineages this data directory has published (its `nats-lineage` file).
+fn published_lineages(data: &Path) -> Vec<String> {
+    std::fs::read_to_string(data.join(LINEAGE_FILE))
+        .map(|s| s.trim().to_owned())
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// The signed document of `feed`, signed once per revision (not at every check).
+fn sign_once<'s>(
+    signed: &'s mut Option<(u64, String, Vec<u8>)>,
+    key: &SigningKey,
+    feed: &super::apps::ConfigFeed,
+) -> &'s (u64, String, Vec<u8>) {
+    let current = |(r, l, _): &(u64, String, Vec<u8>)| {
+        (*r, l.as_str()) == (feed.doc.revision, feed.doc.lineage.as_str())
+    };
+    if !signed.as_ref().is_some_and(current) {
+        let body = serde_json::to_vec(&fanout::sign(key, feed.frame.as_str())).expect("serializes");
+        *signed = Some((feed.doc.revision, feed.doc.lineage.clone(), body));
+    }
+    signed.as_ref().expect("signed above")
 }
 
 /// Notes in the data directory that it has published `lineage`.
