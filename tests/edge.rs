@@ -301,6 +301,34 @@ async fn an_edge_that_believes_no_document_waits_and_stops_when_told() {
 }
 
 #[test]
+fn an_edge_whose_nats_does_not_answer_says_what_to_check() {
+    let dir = tempfile::tempdir().unwrap();
+    cutover::signing::SigningKey::load_or_create(dir.path()).unwrap();
+    // A port nothing listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args([
+            "edge",
+            "--nats",
+            &format!("nats://127.0.0.1:{port}"),
+            "--trust",
+        ])
+        .arg(dir.path().join("config-signing.pub"))
+        .args(["--listen", "127.0.0.1:0"])
+        .env("XDG_CONFIG_HOME", dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("did not answer"), "{stderr}");
+    assert!(stderr.contains("is nats-server running there"), "{stderr}");
+}
+
+#[test]
 fn an_edge_without_a_trusted_key_refuses_to_start() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
         .args(["edge", "--nats", "nats://127.0.0.1:4222"])

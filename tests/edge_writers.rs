@@ -105,13 +105,28 @@ async fn a_second_control_plane_publishes_nothing_until_it_takes_over() {
         || async { rival_of(&second).await.as_deref() == Some(first.as_str()) },
     )
     .await;
-    let (_, reply) = second
-        .act(
-            ALICE,
-            json!({"action": "kill", "reason": "from the wrong one"}),
-        )
-        .await;
-    assert!(reply["revision"].as_u64().is_some(), "{reply}");
+    // The CLI says so: in the status, and after an action, which reaches no edge.
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .args(args)
+            .args(["--connect", &second.base, "--token", ALICE])
+            .env("XDG_CONFIG_HOME", second.dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    };
+    let status = cli(&["status"]);
+    assert!(
+        status.contains(&format!("NOT PUBLISHING: lineage {first}")),
+        "{status}"
+    );
+    let killed = cli(&["kill", "--reason", "from the wrong one"]);
+    assert!(killed.contains("kill done"), "{killed}");
+    assert!(
+        killed.contains("warning: this control plane is NOT PUBLISHING"),
+        "{killed}"
+    );
     assert_eq!(
         held(&fleet).await.unwrap().lineage,
         first,
