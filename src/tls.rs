@@ -5,10 +5,13 @@
 //! server's certificate and key for `cutover serve --tls-cert/--tls-key`.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex, Once, OnceLock};
 
+use rustls::DigitallySignedStruct;
+use rustls::SignatureScheme;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 
 static PROVIDER: Once = Once::new();
 static EXTRA_ROOTS: Mutex<Vec<CertificateDer<'static>>> = Mutex::new(Vec::new());
@@ -39,17 +42,14 @@ fn extra_roots() -> Vec<CertificateDer<'static>> {
     EXTRA_ROOTS.lock().expect("roots").clone()
 }
 
-/// An HTTP client builder that trusts what the process trusts.
+/// An HTTP client builder that trusts what the process trusts (the same configuration as
+/// the WebSocket clients', so no root certificate is read before the first `https://` call).
 pub fn http_client() -> reqwest::ClientBuilder {
-    install();
-    let extra = extra_roots()
-        .iter()
-        .filter_map(|c| reqwest::Certificate::from_der(c).ok())
-        .collect::<Vec<_>>();
-    reqwest::Client::builder().tls_certs_merge(extra)
+    let config = client_config().expect("ring supports TLS 1.2 and 1.3");
+    reqwest::Client::builder().tls_backend_preconfigured(rustls::ClientConfig::clone(&config))
 }
 
-/// The rustls client configuration for WebSocket connections over `wss://`.
+/// The rustls client configuration, for HTTP and for WebSocket connections over `wss://`.
 pub fn client_config() -> Result<Arc<rustls::ClientConfig>, String> {
     install();
     let mut cached = CLIENT.lock().expect("client config");
@@ -57,18 +57,89 @@ pub fn client_config() -> Result<Arc<rustls::ClientConfig>, String> {
         return Ok(c.clone());
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier =
-        rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots(), provider.clone())
-            .map_err(|e| format!("cannot load the platform's root certificates: {e}"))?;
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    let verifier = LazyVerifier {
+        provider: provider.clone(),
+        extra: extra_roots(),
+        loaded: OnceLock::new(),
+    };
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     let config = Arc::new(config);
     *cached = Some(config.clone());
     Ok(config)
+}
+
+/// The platform's verifier with the extra roots, loaded at the first TLS handshake rather
+/// than when a client is made: a process that only speaks `http://` (a dashboard on
+/// loopback) never reads the certificate store nor keeps ~150 KB of trust anchors.
+#[derive(Debug)]
+struct LazyVerifier {
+    provider: Arc<rustls::crypto::CryptoProvider>,
+    extra: Vec<CertificateDer<'static>>,
+    loaded: OnceLock<Result<rustls_platform_verifier::Verifier, String>>,
+}
+
+impl LazyVerifier {
+    fn verifier(&self) -> Result<&rustls_platform_verifier::Verifier, rustls::Error> {
+        self.loaded
+            .get_or_init(|| {
+                rustls_platform_verifier::Verifier::new_with_extra_roots(
+                    self.extra.clone(),
+                    self.provider.clone(),
+                )
+                .map_err(|e| format!("cannot load the platform's root certificates: {e}"))
+            })
+            .as_ref()
+            .map_err(|e| rustls::Error::General(e.clone()))
+    }
+}
+
+impl ServerCertVerifier for LazyVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        self.verifier()?.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        )
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.verifier()?.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.verifier()?.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
 }
 
 /// The server's TLS configuration from a PEM certificate chain and its private key.
