@@ -4,13 +4,20 @@
 # one refresh a second) and bottom (`btm`, 1 s refresh), each in its own 200×50 tmux pane whose
 # output is captured with pipe-pane. Reports for each: CPU (from /proc), terminal bytes per
 # second in steady state, and peak RSS. Usage: benches/dashboard.sh [SECONDS] (default 60).
+# The dashboard is `cutover-dashboard` as `scripts/install` installs it (`--profile dashboard`,
+# built for size); DASHBOARD=release measures the release build's instead.
 # Needs tmux, htop (`apt-get install htop`) and btm (`cargo install bottom --locked`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
-cargo build --release -q
-bin="$PWD/target/release/cutover"
+profile="${DASHBOARD:-dashboard}"
+cargo build --release -q --bin cutover
+cargo build --profile "$profile" -q --bin cutover-dashboard
 work="$(mktemp -d)"
+# Side by side, as installed: `cutover` hands the dashboard over to `cutover-dashboard`.
+mkdir "$work/bin"
+cp target/release/cutover "target/$profile/cutover-dashboard" "$work/bin/"
+bin="$work/bin/cutover"
 trap 'tmux -L cutover-bench kill-server 2>/dev/null || true; kill "$serve" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 "$bin" serve --profile vividwalls --source sim --eval-interval 1s --listen 127.0.0.1:0 --data "$work/data" 2>"$work/serve.log" &

@@ -32,9 +32,44 @@ fn hand_over(lean: &std::path::Path) {
     use std::os::unix::process::CommandExt;
     let error = std::process::Command::new(lean)
         .args(std::env::args_os().skip(1))
+        .env(
+            "GLIBC_TUNABLES",
+            lean_heap(std::env::var("GLIBC_TUNABLES").ok()),
+        )
         .exec();
     tracing::debug!(%error, binary = %lean.display(), "the dashboard runs in-process");
 }
 
 #[cfg(not(unix))]
 fn hand_over(_: &std::path::Path) {}
+
+/// glibc's tunables for the dashboard: buffers of 64 KiB and more (a snapshot's text, a
+/// screen's cells) are mapped on their own and given back when freed. By default glibc raises
+/// that threshold after the first such free and carves later big buffers from the heap, which
+/// never shrinks past the holes they leave: about 170 KB of the dashboard's memory. Tunables
+/// the user set come after ours, so theirs win; other C libraries ignore the variable.
+fn lean_heap(set: Option<String>) -> String {
+    const OURS: &str = "glibc.malloc.mmap_threshold=65536";
+    match set {
+        Some(theirs) if !theirs.is_empty() => format!("{OURS}:{theirs}"),
+        _ => OURS.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lean_heap;
+
+    #[test]
+    fn the_users_tunables_come_last_and_win() {
+        assert_eq!(lean_heap(None), "glibc.malloc.mmap_threshold=65536");
+        assert_eq!(
+            lean_heap(Some(String::new())),
+            "glibc.malloc.mmap_threshold=65536"
+        );
+        assert_eq!(
+            lean_heap(Some("glibc.malloc.mmap_threshold=1048576".into())),
+            "glibc.malloc.mmap_threshold=65536:glibc.malloc.mmap_threshold=1048576"
+        );
+    }
+}
