@@ -4,21 +4,16 @@
 # one refresh a second) and bottom (`btm`, 1 s refresh), each in its own 200×50 tmux pane whose
 # output is captured with pipe-pane. Reports for each: CPU (from /proc), terminal bytes per
 # second in steady state, and peak RSS. Usage: benches/dashboard.sh [SECONDS] (default 60).
-# The dashboard is `cutover-dashboard` as `scripts/install` installs it (`--profile dashboard`,
-# built for size); DASHBOARD=release measures the release build's instead.
+# cutover is run as `scripts/install` installs it (the dashboard handed over to
+# `cutover-dashboard`, built for a small footprint).
 # Needs tmux, htop (`apt-get install htop`) and btm (`cargo install bottom --locked`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
-profile="${DASHBOARD:-dashboard}"
-cargo build --release -q --bin cutover
-cargo build --profile "$profile" -q --bin cutover-dashboard
 work="$(mktemp -d)"
-# Side by side, as installed: `cutover` hands the dashboard over to `cutover-dashboard`.
-mkdir "$work/bin"
-cp target/release/cutover "target/$profile/cutover-dashboard" "$work/bin/"
+trap 'tmux -L cutover-bench kill-server 2>/dev/null || true; kill ${serve:-} 2>/dev/null || true; rm -rf "$work"' EXIT
+scripts/install "$work/bin" >/dev/null
 bin="$work/bin/cutover"
-trap 'tmux -L cutover-bench kill-server 2>/dev/null || true; kill "$serve" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 "$bin" serve --profile vividwalls --source sim --eval-interval 1s --listen 127.0.0.1:0 --data "$work/data" 2>"$work/serve.log" &
 serve=$!
@@ -50,14 +45,19 @@ for name in cutover htop btm; do
   cpu0[$name]="$(awk '{print $14 + $15}' "/proc/$pane/stat")"
   bytes0[$name]="$(stat -c %s "$work/$name.out")"
 done
-sleep "$seconds"
+# cutover's resident memory once a minute, to show whether it grows.
+for ((elapsed = 0; elapsed < seconds; elapsed += 60)); do
+  sleep "$(( seconds - elapsed < 60 ? seconds - elapsed : 60 ))"
+  awk '/VmRSS/ {printf "%s ", $2}' "/proc/${pid[cutover]}/status" >> "$work/rss-by-minute"
+done
 echo "200x50 panes, 1 Hz refresh, ${seconds}s, measured together:"
-printf '  %-8s %10s %14s %10s\n' process CPU "terminal B/s" "peak RSS"
+echo "  cutover's RSS each minute (KiB): $(cat "$work/rss-by-minute")"
+printf '  %-8s %10s %14s %16s\n' process CPU "terminal B/s" "peak RSS"
 for name in cutover htop btm; do
   p="${pid[$name]}"
   cpu1="$(awk '{print $14 + $15}' "/proc/$p/stat")"
   bytes1="$(stat -c %s "$work/$name.out")"
   hwm="$(awk '/VmHWM/ {print $2}' "/proc/$p/status")"
   cpu="$(awk -v a="${cpu0[$name]}" -v b="$cpu1" -v hz="$hz" -v s="$seconds" 'BEGIN { printf "%.2f%%", 100 * (b - a) / hz / s }')"
-  printf '  %-8s %10s %14s %8.1f MB\n' "$name" "$cpu" "$(( (bytes1 - ${bytes0[$name]}) / seconds ))" "$(awk -v k="$hwm" 'BEGIN { print k / 1024 }')"
+  printf '  %-8s %10s %14s %9d KiB (%.2f MiB, %.2f MB)\n' "$name" "$cpu" "$(( (bytes1 - ${bytes0[$name]}) / seconds ))" "$hwm" "$(awk -v k="$hwm" 'BEGIN { print k / 1024 }')" "$(awk -v k="$hwm" 'BEGIN { print k * 1.024 / 1000 }')"
 done
