@@ -1,8 +1,9 @@
 //! TLS, one way for the whole process: rustls with the ring provider (installed once, so the
 //! build needs no other crypto library), the platform's root certificates plus any the user
-//! names (`--ca-cert`, the `ca_cert` setting, `CUTOVER_CA_CERT`), used alike by every HTTP and
-//! WebSocket client (the dashboard, the CLI, the simulator, metric sources, webhooks); and the
-//! server's certificate and key for `cutover serve --tls-cert/--tls-key`.
+//! names (`--ca-cert`, the `ca_cert` setting, `CUTOVER_CA_CERT`), read at the first TLS
+//! handshake, in one client configuration used alike by every HTTP and WebSocket client (the
+//! dashboard, the CLI, the simulator, metric sources, webhooks); and the server's certificate
+//! and key for `cutover serve --tls-cert/--tls-key`.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, Once, OnceLock};
