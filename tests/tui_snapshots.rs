@@ -214,6 +214,14 @@ fn the_header_tells_the_truth_about_freshness() {
     never.link.conn = Conn::Reconnecting;
     assert_eq!(data_state(&never), DataState::Waiting);
     assert!(!render(&never, 80, 24).contains("RECONNECTING"));
+    // And says why, in the words the connection failed with.
+    never.link.last_error = Some("cannot reach http://127.0.0.1:7070: connection refused".into());
+    let screen = render(&never, 80, 24);
+    assert!(
+        screen.contains("Last attempt: cannot reach http://127.0.0.1:7070: connection"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("never_connected_with_its_error_80x24", screen);
 }
 
 /// The comparison follows the selection: a cohort that sends no enhanced traffic any more

@@ -471,3 +471,24 @@ fn a_new_lineage_is_told() {
         "The journal was recovered or restored: new lineage bbbbbbbbbbbb at revision 12 (was aaaaaaaaaaaa); see the timeline"
     );
 }
+
+#[test]
+fn a_failed_attempt_is_kept_until_the_link_is_back() {
+    use cutover::client::subscription::Link;
+    let mut state = fixed_app();
+    let failed = |error: &str| {
+        Msg::Stream(Update::Link(Link::Reconnecting {
+            error: Some(error.into()),
+        }))
+    };
+    let step = update(&mut state, failed("connection refused"));
+    assert!(step.redraw);
+    assert_eq!(state.link.last_error.as_deref(), Some("connection refused"));
+    assert!(
+        !update(&mut state, failed("connection refused")).redraw,
+        "the same words again change nothing on screen"
+    );
+    assert!(update(&mut state, failed("timed out")).redraw);
+    update(&mut state, Msg::Stream(Update::Link(Link::Live)));
+    assert_eq!(state.link.last_error, None);
+}

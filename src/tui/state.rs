@@ -152,6 +152,8 @@ pub struct Connection {
     pub you: Option<Actor>,
     /// The control plane's URL.
     pub url: String,
+    /// Why the last attempt to connect failed, until one succeeds.
+    pub last_error: Option<String>,
     /// How many times faster than the wall the rollout's clock runs.
     pub speed: f64,
     /// A moment seen on both clocks: (dashboard wall ms, rollout clock ms).
@@ -328,6 +330,7 @@ impl State {
                 last_message: 0,
                 you: None,
                 url: url.to_owned(),
+                last_error: None,
                 speed: 1.0,
                 anchor: (0, 0),
             },

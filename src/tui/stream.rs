@@ -12,15 +12,23 @@ use crate::wire::{Event, ServerMessage};
 /// Folds a stream update in.
 pub fn on_stream(state: &mut State, update: Update<ServerMessage>) -> Step {
     let redraw = match update {
-        Update::Link(Link::Live) => set_conn(state, Conn::Live),
+        Update::Link(Link::Live) => {
+            state.link.last_error = None;
+            set_conn(state, Conn::Live)
+        }
         Update::Link(Link::Connecting) => set_conn(state, Conn::Connecting),
-        Update::Link(Link::Reconnecting { .. }) => set_conn(state, Conn::Reconnecting),
+        Update::Link(Link::Reconnecting { error }) => {
+            let said = state.link.last_error != error;
+            state.link.last_error = error;
+            set_conn(state, Conn::Reconnecting) || said
+        }
         Update::Refused(body) => {
             state.toast(format!("server: {}", body.message), true);
             true
         }
         Update::Message(msg) => {
             state.link.last_message = state.now;
+            state.link.last_error = None;
             let was = state.link.conn;
             state.link.conn = Conn::Live;
             let step = on_message(state, msg);

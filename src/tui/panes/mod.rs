@@ -111,11 +111,17 @@ fn finish(f: &mut Frame, ui: &State) {
 /// Before the first snapshot: where the dashboard is trying to connect, and what to do.
 fn waiting(f: &mut Frame, area: Rect, ui: &State) {
     let t = &ui.look.theme;
-    let lines = vec![
-        Line::from(Span::styled(
-            format!("Waiting for the control plane at {}", ui.link.url),
-            t.strong(t.warn),
-        )),
+    let mut lines = vec![Line::from(Span::styled(
+        format!("Waiting for the control plane at {}", ui.link.url),
+        t.strong(t.warn),
+    ))];
+    if let Some(error) = &ui.link.last_error {
+        lines.push(Line::from(Span::styled(
+            format!("Last attempt: {error}"),
+            t.text(),
+        )));
+    }
+    lines.extend([
         Line::raw(""),
         Line::from(Span::styled(
             "Is `cutover serve` running there? Start one, pass --connect URL, or try `cutover demo`.",
@@ -125,7 +131,7 @@ fn waiting(f: &mut Frame, area: Rect, ui: &State) {
             "This screen fills in as soon as it answers; q quits.",
             t.muted(),
         )),
-    ];
+    ]);
     let b = block(ui, " cutover ");
     f.render_widget(
         Paragraph::new(lines).block(b).wrap(Wrap { trim: true }),
